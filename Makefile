@@ -1,0 +1,50 @@
+# The commands people type. Every target creates .venv on first use and installs
+# the project into it (pinned by requirements/constraints.txt), so a fresh machine
+# with only Python 3 needs nothing else.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help book book-open book-instructor test test-fast lint lab sysdeps constraints clean
+
+help:
+	@echo "make book        build the course website into _build/html and print where it is"
+	@echo "make test        install everything and run the whole test suite"
+	@echo "make lab         open the student notebooks in JupyterLab"
+	@echo "make lint        ruff"
+
+$(STAMP): pyproject.toml requirements/constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build --warningiserror --nitpick --keep-going .
+	@echo "The course is built: open file://$(CURDIR)/_build/html/index.html"
+
+sysdeps:
+	bash scripts/ensure-system-deps.sh
+
+test: $(STAMP) sysdeps
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow and not book and not browser and not grading"
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab chapters
+
+constraints: $(STAMP)
+	{ sed -n '1,3p' requirements/constraints.txt; $(BIN)/pip freeze --exclude-editable | grep -v '^-e'; } > requirements/constraints.tmp
+	mv requirements/constraints.tmp requirements/constraints.txt
+
+clean:
+	rm -rf _build

@@ -1,0 +1,85 @@
+"""Detect (quasi-)complete separation with a linear program.
+
+The binary maximum-likelihood estimate fails to exist exactly when some
+non-zero direction beta satisfies q_i x~_i' beta >= 0 for every sample
+(q_i = 2 y_i - 1, x~_i = [x_i, 1]) with strict inequality for at least one
+(Albert & Anderson 1984). Following Konis (2007) we solve
+
+    maximise  sum_i q_i x~_i' beta   subject to   q_i x~_i' beta >= 0,  -1 <= beta <= 1,
+
+whose optimum is zero if and only if the data are not separated. Columns are
+scaled to unit max-abs first, because the LP tolerances are absolute.
+For K classes the same idea uses the logit differences
+x~_i' (beta_{y_i} - beta_k) >= 0 for every k != y_i.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["find_separating_direction"]
+
+# An optimum above this (in scaled units, summed over samples) is separation.
+# Non-separated data give 0 to within the LP's ~1e-9 feasibility tolerance.
+_LP_THRESHOLD = 1e-6
+
+
+def _scaled_design(X, fit_intercept):
+    X = np.asarray(X, dtype=np.float64)
+    scale = np.max(np.abs(X), axis=0)
+    scale[scale == 0] = 1.0
+    Xs = X / scale
+    if fit_intercept:
+        Xs = np.column_stack([Xs, np.ones(len(Xs))])
+        scale = np.append(scale, 1.0)
+    return Xs, scale
+
+
+def find_separating_direction(X, y_index, n_classes=2, fit_intercept=True, sample_weight=None):
+    """Return a separating direction, or None if the classes are not separated.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    y_index : ndarray of shape (n_samples,)
+        Class indices 0..n_classes-1 (for binary: 1 is the positive class).
+    n_classes : int, default=2
+    fit_intercept : bool, default=True
+    sample_weight : ndarray, optional
+        Samples with zero weight do not count.
+
+    Returns
+    -------
+    direction : ndarray or None
+        Binary: ``[w, b]`` (b present when `fit_intercept`). Multiclass:
+        an array of shape (n_classes, n_features [+1]). In the original
+        feature units.
+    """
+    from scipy.optimize import linprog
+
+    y_index = np.asarray(y_index)
+    keep = np.ones(len(y_index), dtype=bool) if sample_weight is None else (
+        np.asarray(sample_weight) > 0)
+    Xs, scale = _scaled_design(np.asarray(X)[keep], fit_intercept)
+    yk = y_index[keep]
+    n, p = Xs.shape
+    if n_classes == 2:
+        A = (2.0 * yk - 1.0)[:, None] * Xs  # rows q_i x~_i
+        n_vars = p
+    else:
+        # Variables beta (K*p); one row per (i, k != y_i): x~_i (beta_{y_i} - beta_k).
+        rows, n_vars = [], n_classes * p
+        for k in range(n_classes):
+            mask = yk != k
+            block = np.zeros((mask.sum(), n_vars))
+            for j, label in enumerate(yk[mask]):
+                block[j, label * p:(label + 1) * p] = Xs[mask][j]
+            block[:, k * p:(k + 1) * p] -= Xs[mask]
+            rows.append(block)
+        A = np.vstack(rows)
+    res = linprog(-A.sum(axis=0), A_ub=-A, b_ub=np.zeros(len(A)),
+                  bounds=[(-1.0, 1.0)] * n_vars, method="highs")
+    if res.status != 0 or -res.fun <= _LP_THRESHOLD * max(1.0, n / 100):
+        return None
+    beta = res.x.reshape(-1, p) / scale
+    return beta[0] if n_classes == 2 else beta

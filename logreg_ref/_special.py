@@ -1,0 +1,292 @@
+"""Numerically stable link functions: sigmoid, log-sigmoid, softplus, logit.
+
+Every function here is computed from the logit ``z`` with an exponent that is
+never positive, so no finite float64 input (up to +-1e308) overflows, warns or
+returns NaN. Underflow of ``exp(-|z|)`` to zero is expected and harmless, so it
+is silenced locally (a caller running under ``np.errstate(all="raise")`` still
+gets an answer).
+
+Identities used (all exact in real arithmetic):
+
+    sigmoid(z)     = 1 / (1 + e^{-z})        = e^{z} / (1 + e^{z})
+    softplus(z)    = log(1 + e^{z})          = max(z, 0) + log1p(e^{-|z|})
+    log_sigmoid(z) = -softplus(-z)           = min(z, 0) - log1p(e^{-|z|})
+    logit(p)       = log(p / (1 - p))        (inverse of sigmoid)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["log_sigmoid", "log_softmax", "logit", "logsumexp", "sigmoid", "softmax", "softplus"]
+
+
+def _as_float(x):
+    return np.asarray(x, dtype=np.float64)
+
+
+def _scalar_or_array(out, x):
+    """Return a Python float for scalar input, an ndarray otherwise."""
+    return out[()] if np.ndim(x) == 0 else out
+
+
+def sigmoid(z):
+    r"""Logistic sigmoid :math:`\sigma(z) = 1 / (1 + e^{-z})`, without overflow.
+
+    Parameters
+    ----------
+    z : array_like
+        Logits (linear predictor values) :math:`z = x^\top w + b`.
+
+    Returns
+    -------
+    p : ndarray or float
+        :math:`\sigma(z) \in [0, 1]`, same shape as `z`.
+
+    Notes
+    -----
+    With :math:`e = e^{-|z|} \le 1`,
+
+    .. math::
+
+        \sigma(z) = \begin{cases} 1 / (1 + e) & z \ge 0 \\
+                                  e / (1 + e) & z < 0, \end{cases}
+
+    so the exponential never exceeds one. The naive ``1 / (1 + np.exp(-z))``
+    overflows (with a ``RuntimeWarning``) for :math:`z < -709`.
+
+    Examples
+    --------
+    >>> float(sigmoid(0.0))
+    0.5
+    >>> sigmoid([-1000.0, 1000.0])
+    array([0., 1.])
+    """
+    z = _as_float(z)
+    with np.errstate(under="ignore"):
+        e = np.exp(-np.abs(z))
+        out = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return _scalar_or_array(out, z)
+
+
+def softplus(z):
+    r"""Softplus :math:`\log(1 + e^{z})`, without overflow or loss of digits.
+
+    Parameters
+    ----------
+    z : array_like
+        Logits.
+
+    Returns
+    -------
+    out : ndarray or float
+        :math:`\log(1 + e^{z}) \ge 0`, same shape as `z`.
+
+    Notes
+    -----
+    .. math:: \log(1 + e^{z}) = \max(z, 0) + \operatorname{log1p}(e^{-|z|}).
+
+    ``log1p`` keeps full relative accuracy when :math:`e^{-|z|}` is tiny, which
+    matters in the left tail where :math:`\log(1 + e^{z}) \approx e^{z}`.
+
+    Examples
+    --------
+    >>> float(softplus(0.0))
+    0.6931471805599453
+    >>> float(softplus(1000.0))
+    1000.0
+    >>> float(softplus(-50.0))  # equals e^{-50} to full precision
+    1.9287498479639178e-22
+    """
+    z = _as_float(z)
+    with np.errstate(under="ignore"):
+        out = np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
+    return _scalar_or_array(out, z)
+
+
+def log_sigmoid(z):
+    r"""Log of the sigmoid, :math:`\log \sigma(z) = -\log(1 + e^{-z})`, accurate in both tails.
+
+    Parameters
+    ----------
+    z : array_like
+        Logits.
+
+    Returns
+    -------
+    out : ndarray or float
+        :math:`\log \sigma(z) \le 0`, same shape as `z`.
+
+    Notes
+    -----
+    .. math:: \log \sigma(z) = \min(z, 0) - \operatorname{log1p}(e^{-|z|}).
+
+    ``np.log(sigmoid(z))`` is wrong in both tails: it returns ``-inf`` for
+    :math:`z < -745` (the true value is about :math:`z`) and ``0`` for
+    :math:`z > 37` (the true value is about :math:`-e^{-z}`). Note also
+    :math:`\log(1 - \sigma(z)) = \log \sigma(-z)`.
+
+    Examples
+    --------
+    >>> float(log_sigmoid(-1000.0))
+    -1000.0
+    >>> float(log_sigmoid(40.0))
+    -4.248354255291589e-18
+    """
+    z = _as_float(z)
+    with np.errstate(under="ignore"):
+        out = np.minimum(z, 0.0) - np.log1p(np.exp(-np.abs(z)))
+    return _scalar_or_array(out, z)
+
+
+def logit(p):
+    r"""Log-odds :math:`\operatorname{logit}(p) = \log\bigl(p / (1 - p)\bigr)`, the inverse of `sigmoid`.
+
+    Parameters
+    ----------
+    p : array_like
+        Probabilities in :math:`[0, 1]`. NaN passes through as NaN.
+
+    Returns
+    -------
+    z : ndarray or float
+        Log-odds; :math:`-\infty` at 0 and :math:`+\infty` at 1.
+
+    Raises
+    ------
+    ValueError
+        If any value lies outside :math:`[0, 1]`.
+
+    Notes
+    -----
+    Near :math:`p = 1/2` the two logarithms in :math:`\log p - \log(1-p)`
+    nearly cancel, so there we write :math:`p = 1/2 + d` (``d`` is exact for
+    :math:`p \in [1/4, 3/4]`) and use
+
+    .. math:: \operatorname{logit}(p) = \operatorname{log1p}(2d) - \operatorname{log1p}(-2d).
+
+    Elsewhere :math:`\log p - \operatorname{log1p}(-p)` is accurate.
+
+    Examples
+    --------
+    >>> float(logit(0.5))
+    0.0
+    >>> round(float(logit(sigmoid(3.0))), 12)
+    3.0
+    """
+    p = _as_float(p)
+    bad = (p < 0) | (p > 1)
+    if np.any(bad):
+        first = p[bad].flat[0] if p.ndim else float(p)
+        raise ValueError(f"logit is defined for probabilities in [0, 1]; got {first!r}.")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d = p - 0.5
+        central = np.log1p(2.0 * d) - np.log1p(-2.0 * d)
+        tails = np.log(p) - np.log1p(-p)
+        out = np.where(np.abs(d) <= 0.25, central, tails)
+    return _scalar_or_array(out, p)
+
+
+def logsumexp(a, axis=None, keepdims=False):
+    r"""Log of the sum of exponentials, :math:`\log \sum_k e^{a_k}`, without overflow.
+
+    Parameters
+    ----------
+    a : array_like
+        Input values (for softmax regression: a row of class logits).
+    axis : int or tuple of int, optional
+        Axis or axes to reduce over. ``None`` (default) reduces over all.
+    keepdims : bool, default=False
+        Keep the reduced axes with length one, so the result broadcasts
+        against `a`.
+
+    Returns
+    -------
+    out : ndarray or float
+        :math:`m + \log \sum_k e^{a_k - m}` with :math:`m = \max_k a_k`.
+
+    Notes
+    -----
+    Shifting by the maximum makes every exponent non-positive and the sum lies
+    in :math:`[1, K]`, so nothing overflows and the logarithm is well defined
+    (Blanchard, Higham & Higham 2021). A row whose maximum is :math:`-\infty`
+    (every term zero) gives :math:`-\infty`; a :math:`+\infty` entry gives
+    :math:`+\infty`.
+
+    Examples
+    --------
+    >>> float(logsumexp([1000.0, 1000.0]))  # log(2 e^1000)
+    1000.6931471805599
+    >>> logsumexp([[0.0, 0.0], [1e308, -1e308]], axis=1)
+    array([6.93147181e-001, 1.00000000e+308])
+    """
+    a = _as_float(a)
+    m = np.max(a, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)  # avoid inf - inf; the sum carries the infinity
+    with np.errstate(over="ignore", under="ignore", divide="ignore"):
+        # a - m may overflow to -inf for |a| near 1e308: exp(-inf) = 0 is right.
+        s = np.sum(np.exp(a - m), axis=axis, keepdims=True)
+        out = np.log(s) + m
+    if not keepdims:
+        out = np.squeeze(out, axis=axis) if axis is not None else out.reshape(())
+    return out[()] if out.ndim == 0 else out
+
+
+def log_softmax(a, axis=-1):
+    r"""Log of the softmax, :math:`a_k - \log \sum_j e^{a_j}`, computed stably.
+
+    Parameters
+    ----------
+    a : array_like
+        Logits; for softmax regression an array of shape (n_samples, n_classes).
+    axis : int, default=-1
+        The class axis.
+
+    Returns
+    -------
+    out : ndarray
+        Log-probabilities, same shape as `a`; ``exp(out)`` sums to one along `axis`.
+
+    Notes
+    -----
+    ``np.log(softmax(a))`` gives ``-inf`` once a probability underflows
+    (``[1000, 1] -> [0, -inf]``); the difference of logits gives ``[0, -999]``.
+
+    Examples
+    --------
+    >>> log_softmax([1000.0, 1.0])
+    array([   0., -999.])
+    """
+    a = _as_float(a)
+    with np.errstate(over="ignore"):
+        return a - logsumexp(a, axis=axis, keepdims=True)
+
+
+def softmax(a, axis=-1):
+    r"""Softmax :math:`e^{a_k} / \sum_j e^{a_j}` along `axis`, without overflow.
+
+    Parameters
+    ----------
+    a : array_like
+        Logits; for softmax regression an array of shape (n_samples, n_classes).
+    axis : int, default=-1
+        The class axis.
+
+    Returns
+    -------
+    p : ndarray
+        Probabilities, same shape as `a`, summing to one along `axis`.
+
+    Notes
+    -----
+    Softmax is unchanged by adding the same constant to every logit, so we
+    compute :math:`\exp(a - \operatorname{logsumexp}(a))`. For two classes,
+    ``softmax([a0, a1])[1] == sigmoid(a1 - a0)``.
+
+    Examples
+    --------
+    >>> softmax([1000.0, 1000.0])
+    array([0.5, 0.5])
+    """
+    with np.errstate(under="ignore"):
+        return np.exp(log_softmax(a, axis=axis))
