@@ -5,12 +5,12 @@ documented:
 
 * stable primitives computed from logits: `sigmoid`, `log_sigmoid`, `softplus`,
   `logit`, `softmax`, `log_softmax`, `logsumexp`;
-* the binary cross-entropy with its gradient and Hessian (sample weights
-  included);
+* the binary and multinomial cross-entropies with their gradients and
+  Hessians (Hessian-vector products for softmax), sample weights included;
 * solvers: `gradient_descent` (with loss history, for teaching), `newton`
   (Newton/IRLS with line search), `elastic_net_solve` (L1 and elastic net);
-* `LogisticRegression`, a scikit-learn estimator minimising scikit-learn's
-  objective to a gradient max-norm of 1e-10.
+* `LogisticRegression`, a scikit-learn estimator (binary and multinomial)
+  minimising scikit-learn's objective to a gradient max-norm of 1e-10.
 """
 
 from ._binary import (
@@ -20,6 +20,13 @@ from ._binary import (
     binary_cross_entropy_hessian,
 )
 from ._estimator import LogisticRegression
+from ._multinomial import (
+    MultinomialObjective,
+    multinomial_cross_entropy,
+    multinomial_cross_entropy_gradient,
+    multinomial_cross_entropy_hessian,
+    multinomial_cross_entropy_hessp,
+)
 from ._separation import find_separating_direction
 from ._solvers import SolverResult, elastic_net_solve, gradient_descent, kkt_residual, newton
 from ._special import log_sigmoid, log_softmax, logit, logsumexp, sigmoid, softmax, softplus
@@ -31,6 +38,7 @@ __all__ = [
     "BinaryObjective",
     "ConvergenceWarning",
     "LogisticRegression",
+    "MultinomialObjective",
     "RankDeficientWarning",
     "SeparationError",
     "SolverResult",
@@ -45,6 +53,10 @@ __all__ = [
     "log_softmax",
     "logit",
     "logsumexp",
+    "multinomial_cross_entropy",
+    "multinomial_cross_entropy_gradient",
+    "multinomial_cross_entropy_hessian",
+    "multinomial_cross_entropy_hessp",
     "newton",
     "sigmoid",
     "softmax",

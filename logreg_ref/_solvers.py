@@ -95,7 +95,7 @@ def newton_solve(objective, theta0, *, tol=1e-10, max_iter=100):
     history = [f]
     converged = False
     n_iter = 0
-    for n_iter in range(1, max_iter + 1):  # noqa: B007 - n_iter is reported after the loop
+    for n_iter in range(1, max_iter + 1):
         if np.max(np.abs(g)) <= tol:
             n_iter -= 1
             converged = True
@@ -193,7 +193,8 @@ def gradient_descent(X, y, *, C=np.inf, step_size=None, sample_weight=None, fit_
         As in `newton`.
     step_size : float, optional
         The step :math:`\eta`. Default :math:`1/L` with
-        :math:`L = \lambda_{\max}\bigl(\tilde X^\top \operatorname{diag}(s)\tilde X\bigr)/(4S) + \lambda_2`,
+        :math:`L = \lambda_{\max}\bigl(\tilde X^\top \operatorname{diag}(s)\tilde X\bigr)/(4S)
+        + \lambda_2`,
         a Lipschitz constant of the gradient (because :math:`p(1-p)\le 1/4`),
         for which every step decreases F.
     tol : float, default=1e-6

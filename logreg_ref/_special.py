@@ -140,7 +140,7 @@ def log_sigmoid(z):
 
 
 def logit(p):
-    r"""Log-odds :math:`\operatorname{logit}(p) = \log\bigl(p / (1 - p)\bigr)`, the inverse of `sigmoid`.
+    r"""Log-odds :math:`\log\bigl(p / (1 - p)\bigr)`, the inverse of `sigmoid`.
 
     Parameters
     ----------
