@@ -81,8 +81,20 @@ def binary_cross_entropy(y, z, sample_weight=None):
     y = np.asarray(y, dtype=np.float64)
     z = np.asarray(z, dtype=np.float64)
     s = _weights(sample_weight, z.shape[0])
-    losses = softplus(z) - y * z
-    return float(np.dot(s, losses) / s.sum())
+    # Normalise the weights first: the mean of two losses of 1e308 must not overflow.
+    return float(np.dot(s / s.sum(), _per_sample_loss(z, y)))
+
+
+def _per_sample_loss(z, y):
+    r"""Return :math:`\ell(y, z) = \operatorname{softplus}(z) - yz` without cancellation.
+
+    Written as :math:`(1-y)\operatorname{softplus}(z) + y\operatorname{softplus}(-z)`
+    (the same value, because :math:`\operatorname{softplus}(z) - z =
+    \operatorname{softplus}(-z)`): for :math:`y = 1` and large :math:`z`, the
+    direct form subtracts two nearly equal numbers and loses the small loss
+    :math:`\approx e^{-z}`.
+    """
+    return (1.0 - y) * softplus(z) + y * softplus(-z)
 
 
 def binary_cross_entropy_gradient(X, y, coef, intercept=0.0, sample_weight=None):
@@ -192,7 +204,7 @@ class BinaryObjective:
 
     def value_from_logits(self, theta, z):
         w, _ = self.split(theta)
-        return float(self.s @ (softplus(z) - self.y * z) + 0.5 * self.l2 * (w @ w))
+        return float(self.s @ _per_sample_loss(z, self.y) + 0.5 * self.l2 * (w @ w))
 
     def gradient_from_logits(self, theta, z):
         w, _ = self.split(theta)

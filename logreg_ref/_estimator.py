@@ -19,7 +19,7 @@ from .exceptions import ConvergenceWarning, RankDeficientWarning, SeparationErro
 
 __all__ = ["LogisticRegression"]
 
-_SOLVERS = ("auto", "newton", "split-lbfgsb")
+_SOLVERS = ("auto", "newton", "proximal-newton")
 
 
 class LogisticRegression(ClassifierMixin, BaseEstimator):
@@ -45,15 +45,14 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         or for L1 the KKT residual, is at most `tol`. Much tighter than
         scikit-learn's default 1e-4, which leaves coefficients off by up to 1e-2.
     max_iter : int, default=100
-        Maximum number of Newton iterations (L-BFGS-B iterations for L1).
-    solver : {"auto", "newton", "split-lbfgsb"}, default="auto"
+        Maximum number of (proximal) Newton iterations.
+    solver : {"auto", "newton", "proximal-newton"}, default="auto"
         ``"newton"``: Newton/IRLS with an Armijo line search (L2 or no
         penalty); binary problems use the exact Hessian and Cholesky,
         multinomial ones Hessian-free conjugate gradients (Newton-CG).
-        ``"split-lbfgsb"``: L-BFGS-B on
-        :math:`w = u - v` plus an active-set Newton polish (any penalty; the
-        only choice when ``l1_ratio > 0``). ``"auto"`` picks ``"newton"`` when
-        it can.
+        ``"proximal-newton"``: proximal Newton steps with a coordinate-descent
+        inner solver, glmnet's method (any penalty; the only choice when
+        ``l1_ratio > 0``). ``"auto"`` picks ``"newton"`` when it can.
 
     Attributes
     ----------
@@ -140,7 +139,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         if self.solver == "newton" and rho > 0 and np.isfinite(C):
             raise ValueError(
                 f"solver='newton' handles only the L2 penalty (l1_ratio=0); got "
-                f"l1_ratio={rho!r}. Use solver='split-lbfgsb' or 'auto'.")
+                f"l1_ratio={rho!r}. Use solver='proximal-newton' or 'auto'.")
         cw = self.class_weight
         if not (cw is None or cw == "balanced" or isinstance(cw, dict)):
             raise ValueError(f"class_weight must be None, 'balanced' or a dict; got {cw!r}.")
@@ -249,7 +248,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                     ConvergenceWarning, stacklevel=3)
         else:
             result = elastic_net_solve(objective, l1, theta0, tol=self.tol,
-                                       max_iter=max(self.max_iter, 1000))
+                                       max_iter=self.max_iter)
         return result
 
     def _check_mle_exists(self, X, y_index, n_classes, s):

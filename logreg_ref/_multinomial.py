@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._special import log_softmax, logsumexp
+from ._special import _shift_by_max, log_softmax
 
 __all__ = [
     "MultinomialObjective",
@@ -82,8 +82,14 @@ def multinomial_cross_entropy(y, Z, sample_weight=None):
     Z = np.asarray(Z, dtype=np.float64)
     y = _class_index(y, Z.shape[1])
     s = _weights(sample_weight, Z.shape[0])
-    losses = logsumexp(Z, axis=1) - Z[np.arange(len(y)), y]
-    return float(s @ losses / s.sum())
+    return float(s @ _per_sample_loss(Z, y) / s.sum())
+
+
+def _per_sample_loss(Z, y):
+    """``logsumexp(Z_i) - Z_{i, y_i}``, computed as ``log sum exp(Z_i - m_i) - (Z_{i,y_i} - m_i)``
+    so that the large shift m_i cancels exactly instead of losing digits."""
+    shifted, log_sum, _ = _shift_by_max(Z, axis=1)
+    return log_sum[:, 0] - shifted[np.arange(len(y)), y]
 
 
 def _unpack(coef, intercept, n_features):
@@ -220,8 +226,7 @@ class MultinomialObjective:
 
     def value_from_logits(self, theta, Z):
         W, _ = self.split(theta)
-        lse = logsumexp(Z, axis=1)
-        return float(self.s @ (lse - Z[self._rows, self.y]) + 0.5 * self.l2 * np.sum(W * W))
+        return float(self.s @ _per_sample_loss(Z, self.y) + 0.5 * self.l2 * np.sum(W * W))
 
     def _pack(self, gW, gb):
         return np.concatenate([gW.ravel(), gb]) if self.fit_intercept else gW.ravel()
