@@ -13,6 +13,7 @@ documented:
   minimising scikit-learn's objective to a gradient max-norm of 1e-10.
 """
 
+from . import interpret
 from ._binary import (
     BinaryObjective,
     binary_cross_entropy,
@@ -48,6 +49,7 @@ __all__ = [
     "elastic_net_solve",
     "find_separating_direction",
     "gradient_descent",
+    "interpret",
     "kkt_residual",
     "log_sigmoid",
     "log_softmax",
