@@ -13,6 +13,7 @@ documented:
   objective to a gradient max-norm of 1e-10.
 """
 
+from . import decisions, metrics  # noqa: F401 - public submodules
 from ._binary import (
     BinaryObjective,
     binary_cross_entropy,
