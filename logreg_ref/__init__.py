@@ -10,10 +10,13 @@ documented:
 * solvers: `gradient_descent` (with loss history, for teaching), `newton`
   (Newton/IRLS with line search), `elastic_net_solve` (L1 and elastic net);
 * `LogisticRegression`, a scikit-learn estimator (binary and multinomial)
-  minimising scikit-learn's objective to a gradient max-norm of 1e-10.
+  minimising scikit-learn's objective to a gradient max-norm of 1e-10;
+* submodules `metrics` (scikit-learn's metric names and conventions, exact
+  log-loss from logits), `decisions` (expected cost and threshold choice) and
+  `interpret` (standard errors, odds ratios, marginal effects).
 """
 
-from . import interpret
+from . import decisions, interpret, metrics
 from ._binary import (
     BinaryObjective,
     binary_cross_entropy,
@@ -46,6 +49,7 @@ __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_gradient",
     "binary_cross_entropy_hessian",
+    "decisions",
     "elastic_net_solve",
     "find_separating_direction",
     "gradient_descent",
@@ -55,6 +59,7 @@ __all__ = [
     "log_softmax",
     "logit",
     "logsumexp",
+    "metrics",
     "multinomial_cross_entropy",
     "multinomial_cross_entropy_gradient",
     "multinomial_cross_entropy_hessian",

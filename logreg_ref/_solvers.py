@@ -320,7 +320,10 @@ def _soft_threshold(x, threshold):
 
 
 def _l1_quadratic_step(theta, g, H, l1, d, max_sweeps=5000):
-    r"""Minimise the model :math:`g^\top\Delta + \tfrac12\Delta^\top H\Delta + \lambda_1\lVert w + \Delta_w\rVert_1`.
+    r"""Minimise the proximal Newton model over the step :math:`\Delta`.
+
+    The model is :math:`g^\top\Delta + \tfrac12\Delta^\top H\Delta
+    + \lambda_1\lVert w + \Delta_w\rVert_1`.
 
     The first `d` coordinates (:math:`w`) are penalised; the rest (intercepts)
     are not. The intercepts are eliminated exactly first: for given
