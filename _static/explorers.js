@@ -239,11 +239,14 @@
     svg.appendChild(title);
     var counts = [new Array(bins).fill(0), new Array(bins).fill(0)];
     for (var i = 0; i < n; i++) counts[y[i]][Math.min(bins - 1, Math.floor(s[i] * bins))]++;
-    var maxCount = Math.max.apply(null, counts[0].concat(counts[1]));
+    // Bar heights grow with the square root of the count, so that the few cases with
+    // middling scores stay visible next to the many confident ones.
+    var maxCount = Math.sqrt(Math.max.apply(null, counts[0].concat(counts[1])));
     var hmax = mid - 18;
     for (var k = 0; k < bins; k++) {
       var x0 = X(k / bins) + 1, bw = (W - L - Rm) / bins - 2;
-      var hn = counts[0][k] / maxCount * hmax, hp = counts[1][k] / maxCount * hmax;
+      var hn = Math.sqrt(counts[0][k]) / maxCount * hmax;
+      var hp = Math.sqrt(counts[1][k]) / maxCount * hmax;
       svg.appendChild(svgEl("rect", { x: x0, y: mid - hn, width: bw, height: hn, "class": "lr-bar-neg" }));
       svg.appendChild(svgEl("rect", { x: x0, y: mid, width: bw, height: hp, "class": "lr-bar-pos" }));
     }
@@ -343,7 +346,8 @@
       tLine.setAttribute("x1", X(t).toFixed(2));
       tLine.setAttribute("x2", X(t).toFixed(2));
       st.input.setAttribute("aria-valuetext", fmt(t, 2) + "; Bayes threshold " + fmt(tb, 2));
-      title.textContent = "Histograms of the scores of the " + (n - nPos) + " " + negName +
+      title.textContent = "Histograms (bar height: square root of the count) of the scores " +
+        "of the " + (n - nPos) + " " + negName +
         " and " + nPos + " " + posName + " cases, with the threshold at " + fmt(t, 2) +
         " (solid line) and the Bayes threshold at " + fmt(tb, 2) + " (dashed line).";
     }
