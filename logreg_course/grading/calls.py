@@ -1,0 +1,189 @@
+"""One monitored call of a learner's function.
+
+`call_learner` is the only place where grading runs learner code, in the
+kernel and in the re-check's sandbox alike, so both see the same thing:
+
+* the inputs are fresh copies (the grader keeps pristine ones);
+* floating-point warnings never reach stderr (nbgrader would score any
+  stderr output in a test cell as a failure): in the default *quiet* mode
+  they are silenced, in *strict* mode (the numerical-stability checks) every
+  warning is recorded and overflow, invalid and divide-by-zero raise;
+* a profiler (`Monitor`) records calls into forbidden packages and of
+  forbidden built-ins (see `policy`), and an audit hook refuses frame access,
+  file access, imports of forbidden packages and processes while it runs;
+* the result is read by `values.sanitize`, after the profiler is off, and the
+  raw object is kept alive until the check is over (its ``__del__`` cannot
+  run in the middle of a comparison).
+
+Needs only numpy and the standard library.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import types
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import values
+from .policy import Policy, static_violations
+
+__all__ = ["Call", "Monitor", "Outcome", "call_learner", "make_audit_hook"]
+
+_setprofile, _getprofile = sys.setprofile, sys.getprofile
+_perf_counter = time.perf_counter
+_FunctionType = types.FunctionType
+_EXEMPT_FILES = frozenset({__file__, sys.modules["logreg_course.grading.policy"].__file__})
+
+
+@dataclass(frozen=True)
+class Call:
+    """Call learner function `function` with `args` / `kwargs` (grader-chosen inputs).
+
+    ``strict=True`` marks a numerical-stability call: warnings and
+    floating-point errors then count against the learner.
+    """
+
+    function: str
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+    strict: bool = False
+
+
+@dataclass
+class Outcome:
+    """What one call produced."""
+
+    value: values.Out
+    warnings: tuple = ()
+    violations: tuple = ()
+    seconds: float = 0.0
+    raw: object = field(default=None, repr=False, compare=False)  # kept alive, never read
+
+
+def _copy(x):
+    if type(x) is np.ndarray:
+        return x.copy()
+    if type(x) in (list, tuple):
+        return type(x)(_copy(v) for v in x)
+    return x
+
+
+class Monitor:
+    """A profile function that records what a learner's function calls.
+
+    One instance lives for the whole grading session; `hook` keeps the same
+    identity so the audit hook can recognise "a graded function is running"
+    by ``sys.getprofile() is monitor.hook``.
+    """
+
+    def __init__(self, policy: Policy, max_records: int = 20):
+        self.violations: list[str] = []
+        exempt = _EXEMPT_FILES
+        forbidden_file = policy.forbidden_file
+        forbidden_ids = policy.forbidden_builtin_ids
+        record = self.record
+
+        def hook(frame, event, arg):
+            if event == "call":
+                filename = frame.f_code.co_filename
+                if filename not in exempt:
+                    package = forbidden_file(filename)
+                    if package:
+                        record(f"calls into {package} ({frame.f_code.co_name})")
+            elif event == "c_call" and id(arg) in forbidden_ids:
+                if frame.f_code.co_filename not in exempt:
+                    name = getattr(arg, "__qualname__", "?")
+                    module = getattr(arg, "__module__", None) or ""
+                    record(f"calls {module + '.' if module else ''}{name}")
+
+        self.hook = hook
+        self._max = max_records
+
+    def record(self, message: str) -> None:
+        if message not in self.violations and len(self.violations) < self._max:
+            self.violations.append(message)
+
+    def active(self) -> bool:
+        return _getprofile() is self.hook
+
+
+def make_audit_hook(policy: Policy, monitor: Monitor, allowed_read_dirs, idle_check=None):
+    """An audit hook that refuses risky operations while a graded function runs.
+
+    While ``sys.getprofile() is monitor.hook`` every event goes through
+    `Policy.audit_block_reason`; a refused event is recorded as a violation
+    and raises ``PermissionError`` in the learner's code. Otherwise
+    `idle_check(event, args)` (if given) may refuse it too (the kernel uses it
+    to keep the course's solutions and gradebook unreadable at all times).
+    Audit hooks cannot be removed once added (PEP 578), and nothing else holds
+    a reference to this one.
+    """
+    allowed = tuple(allowed_read_dirs)
+    reason_for = policy.audit_block_reason
+    is_active = monitor.active
+
+    def audit(event, args):
+        if is_active():
+            reason = reason_for(event, args, allowed)
+            if reason:
+                monitor.record(reason)
+                raise PermissionError(f"not allowed in a graded function: it {reason}")
+        elif idle_check is not None:
+            reason = idle_check(event, args)
+            if reason:
+                raise PermissionError(reason)
+
+    return audit
+
+
+def call_learner(fn, call: Call, monitor: Monitor, *, numpy_ufunc_ids=frozenset()) -> Outcome:
+    """Call learner function `fn` as `call` describes, under the monitor."""
+    if type(fn) is not _FunctionType:
+        kind = f"{type(fn).__module__}.{type(fn).__qualname__}"
+        return Outcome(values.Other(kind), violations=(
+            f"{call.function} must be a function you define with `def` (found {kind})",))
+    static = tuple(static_violations(fn, numpy_ufunc_ids))
+    args = tuple(_copy(a) for a in call.args)
+    kwargs = {k: _copy(v) for k, v in call.kwargs.items()}
+    errstate = (np.errstate(over="raise", divide="raise", invalid="raise", under="ignore")
+                if call.strict else np.errstate(all="ignore"))
+    result = error = None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with errstate:
+            previous = _getprofile()
+            monitor.violations.clear()
+            start = _perf_counter()
+            _setprofile(monitor.hook)
+            try:
+                result = fn(*args, **kwargs)
+            except KeyboardInterrupt:  # nbgrader's timeout: let it through
+                _setprofile(previous)
+                raise
+            except BaseException as exc:  # SystemExit included: a call that exits fails
+                error = exc
+            finally:
+                _setprofile(previous)
+            seconds = _perf_counter() - start
+    violations = static + tuple(monitor.violations)
+    warned = tuple(f"{w.category.__name__}: {values.safe_message(w.message)}"
+                   if isinstance(w.message, BaseException) else f"{w.category.__name__}"
+                   for w in caught)
+    value = values.raised(error) if error is not None else values.sanitize(result)
+    return Outcome(value, warned, violations, seconds, raw=(result, error))
+
+
+def stdlib_and_numpy_dirs() -> tuple[str, ...]:
+    """Directories a graded function may read from (lazy imports of numpy and stdlib)."""
+    import sysconfig
+
+    dirs = {sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["platstdlib"],
+            os.path.dirname(os.__file__), os.path.dirname(np.__file__)}
+    libs = os.path.join(os.path.dirname(os.path.dirname(np.__file__)), "numpy.libs")
+    dirs.add(libs)
+    return tuple(os.path.realpath(d) + os.sep for d in dirs)

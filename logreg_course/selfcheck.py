@@ -1,0 +1,474 @@
+"""Self-checks that learners run in the graded notebooks (no points, no secrets).
+
+Each ``check_<thing>(...)`` calls the learner's function on small inputs whose
+answers can be worked out by hand (they are printed in the notebook's task
+text), prints one line per passed check and raises ``AssertionError`` listing
+what is wrong, with the usual cause of each mistake::
+
+    >>> check_sigmoid_stable(lambda z: 1 / (1 + np.exp(-z)))   # doctest: +SKIP
+    AssertionError: sigmoid: 1 problem
+      ✗ your sigmoid overflows for z = -1000 ("overflow encountered in exp"): use a stable
+        form that only ever computes exp(-|z|).
+
+The hand values here are the only expected values a self-check knows; the
+hidden tests (`logreg_course.grading`) use other, random inputs. A learner's
+``NotImplementedError`` (an unanswered stub) passes through unchanged.
+
+Why a module and not inline code: the same diagnostics serve all six
+notebooks, they are tested here once (``tests/test_selfcheck.py``), and the
+notebooks stay short. The price is that learners need the course installed
+(``make lab`` does it).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+__all__ = [
+    "check_ame_mem", "check_cross_entropy", "check_discrete_change", "check_effects_table",
+    "check_fit", "check_gradient", "check_gradient_descent", "check_hessian",
+    "check_log_sigmoid", "check_logit", "check_marginal_effects", "check_newton_step",
+    "check_odds", "check_odds_ratio", "check_predict", "check_predict_proba", "check_sigmoid",
+    "check_sigmoid_derivative", "check_sigmoid_stable", "check_wald_ci",
+]
+
+#: Published Stata results for the spector logit (Greene; statsmodels' test suite).
+SPECTOR_PARAMS = np.array([2.82611297201, 0.0951576702557, 2.37868772835])
+SPECTOR_INTERCEPT = -13.0213483201
+SPECTOR_AME = np.array([0.36258084688424, 0.01220841099085, 0.30517768382304])
+SPECTOR_MEM = np.array([0.53385885781692, 0.01797548988961, 0.44933926079386])
+SPECTOR_PSI_DISCRETE_CHANGE = 0.35751515254729
+
+
+class _Report:
+    def __init__(self, name):
+        self.name, self.ok, self.problems = name, [], []
+
+    def check(self, condition, good, bad):
+        (self.ok if condition else self.problems).append(good if condition else bad)
+        return condition
+
+    def done(self):
+        for line in self.ok:
+            print(f"  ✓ {line}")
+        if self.problems:
+            lines = "\n".join(f"  ✗ {p}" for p in self.problems)
+            n = len(self.problems)
+            raise AssertionError(f"{self.name}: {n} problem{'s' * (n > 1)}\n{lines}")
+        print(f"{self.name}: all self-checks passed.")
+
+
+def _call(fn, *args, **kwargs):
+    """Call a learner function; return (result, warning messages). Warnings are not shown."""
+    with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn", under="ignore"):
+        warnings.simplefilter("always")
+        out = fn(*args, **kwargs)
+    return out, [str(w.message) for w in caught]
+
+
+def _quiet(fn, *args, **kwargs):
+    return _call(fn, *args, **kwargs)[0]
+
+
+def _close(a, b, rtol=1e-9, atol=0.0):
+    try:
+        a = np.asarray(a, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return a.shape == np.shape(b) and bool(np.allclose(a, b, rtol=rtol, atol=atol))
+
+
+def _is_array(x, shape):
+    return isinstance(x, np.ndarray) and x.shape == shape
+
+
+def _ref_sigmoid(z):
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+
+
+# --- 01-sigmoid ------------------------------------------------------------------------------
+def check_sigmoid(sigmoid):
+    """Hand values, shape and symmetry (warnings are the stability check's business)."""
+    r = _Report("sigmoid")
+    r.check(_close(_quiet(sigmoid, 0.0), 0.5), "sigmoid(0) = 1/2",
+            "sigmoid(0) should be 1/(1 + e^0) = 1/2")
+    v = _quiet(sigmoid, math.log(3.0))
+    if not r.check(_close(v, 0.75), "sigmoid(log 3) = 3/4",
+                   "sigmoid(log 3) should be 1/(1 + 1/3) = 3/4"):
+        if _close(v, 0.25):
+            r.problems.append("you computed 1/(1 + e^z), which is sigmoid(-z)")
+        elif _close(v, 3.0):
+            r.problems.append("you returned e^z (the odds), not a probability")
+    grid = np.linspace(-4, 4, 12).reshape(3, 4)
+    out = _quiet(sigmoid, grid)
+    r.check(_is_array(out, (3, 4)), "a (3, 4) array in gives a (3, 4) array out",
+            f"a (3, 4) array in should give a (3, 4) numpy array out; got {_describe(out)}")
+    if _is_array(out, (3, 4)):
+        r.check(_close(out + _quiet(sigmoid, -grid), np.ones((3, 4))),
+                "sigmoid(-z) = 1 - sigmoid(z)", "sigmoid(-z) should equal 1 - sigmoid(z)")
+    r.done()
+
+
+def check_sigmoid_stable(sigmoid):
+    """No overflow warning, no NaN and the exact limits for |z| = 1000."""
+    r = _Report("sigmoid (stability)")
+    z = np.array([-1000.0, -745.0, 0.0, 745.0, 1000.0])
+    out, warned = _call(sigmoid, z)
+    r.check(not warned, "no warning for z = ±1000",
+            f"your sigmoid overflows for z = -1000 ({warned[0] if warned else ''!r}): use a "
+            "stable form that only ever computes exp(-|z|), e.g. e = np.exp(-np.abs(z)) and "
+            "1/(1+e) for z >= 0, e/(1+e) for z < 0")
+    out = np.asarray(out, dtype=float)
+    if r.check(not np.any(np.isnan(out)), "no NaN",
+               "your sigmoid returns nan for z = 1000: exp(z)/(1 + exp(z)) is inf/inf there"):
+        r.check(out[0] == 0.0 and out[-1] == 1.0, "sigmoid(-1000) = 0 and sigmoid(1000) = 1",
+                "sigmoid(-1000) should be 0 (e^-1000 underflows) and sigmoid(1000) exactly 1; "
+                "clipping z before the exponential changes the answer")
+    r.done()
+
+
+def check_log_sigmoid(log_sigmoid):
+    r = _Report("log_sigmoid")
+    r.check(_close(_quiet(log_sigmoid, 0.0), -math.log(2.0)), "log_sigmoid(0) = -log 2",
+            "log_sigmoid(0) should be log(1/2) = -log 2")
+    out, warned = _call(log_sigmoid, np.array([-1000.0, 40.0]))
+    out = np.asarray(out, dtype=float)
+    r.check(out.shape == (2,) and _close(out[0], -1000.0), "log_sigmoid(-1000) ≈ -1000",
+            "log_sigmoid(-1000) should be about -1000 (log sigmoid(z) ≈ z for z << 0); "
+            "np.log(sigmoid(z)) gives -inf there")
+    r.check(out.shape == (2,) and _close(out[-1], -math.exp(-40.0), rtol=1e-6),
+            "log_sigmoid(40) ≈ -e^-40",
+            "log_sigmoid(40) should be about -e^-40 ≈ -4.2e-18, not 0: use "
+            "min(z, 0) - log1p(exp(-|z|))")
+    r.check(not warned, "no warning for z = -1000 or 40",
+            f"log_sigmoid warns ({warned[0] if warned else ''!r}): compute it from z directly")
+    r.done()
+
+
+def check_logit(logit):
+    r = _Report("logit")
+    r.check(_close(_quiet(logit, 0.75), math.log(3.0)), "logit(3/4) = log 3",
+            "logit(3/4) should be log((3/4)/(1/4)) = log 3")
+    r.check(_close(_quiet(logit, 0.5), 0.0, atol=1e-15), "logit(1/2) = 0",
+            "logit(1/2) should be 0")
+    try:
+        _quiet(logit, np.array([0.2, 1.5]))
+        r.problems.append("logit([0.2, 1.5]) should raise ValueError (1.5 is not a probability)")
+    except ValueError:
+        r.ok.append("logit raises ValueError for p = 1.5")
+    r.done()
+
+
+def check_sigmoid_derivative(sigmoid_derivative):
+    r = _Report("sigmoid_derivative")
+    r.check(_close(_quiet(sigmoid_derivative, 0.0), 0.25), "sigma'(0) = 1/4",
+            "sigma'(0) should be sigma(0)(1 - sigma(0)) = 1/4")
+    z, h = 1.3, 1e-5
+    fd = (_ref_sigmoid(np.array(z + h)) - _ref_sigmoid(np.array(z - h))) / (2 * h)
+    r.check(_close(_quiet(sigmoid_derivative, z), fd, rtol=1e-6),
+            "matches a finite difference at z = 1.3",
+            "sigmoid_derivative(1.3) does not match the finite difference "
+            "(sigma(z+h) - sigma(z-h)) / 2h")
+    v = _quiet(sigmoid_derivative, 40.0)
+    if r.check(_close(v, math.exp(-40.0), rtol=1e-6), "sigma'(40) ≈ e^-40",
+               "sigma'(40) should be about e^-40 ≈ 4.2e-18"):
+        pass
+    elif _close(v, 0.0, atol=1e-30):
+        r.problems.append("your derivative is 0 at z = 40: 1 - sigmoid(z) cancels to 0; "
+                          "use sigmoid(z) * sigmoid(-z)")
+    r.done()
+
+
+def check_predict_proba(predict_proba):
+    r = _Report("predict_proba")
+    X = np.array([[1.0, 2.0], [0.0, 0.0]])
+    w, b = np.array([0.5, -0.25]), math.log(3.0)
+    out = _quiet(predict_proba, X, w, b)
+    r.check(_is_array(out, (2,)), "shape (n,)",
+            f"predict_proba should return a numpy array of shape (2,); got {_describe(out)}"
+            + (" (use a 1-D w, so that X @ w has shape (n,))" if np.shape(out) == (2, 1) else ""))
+    if not r.check(_close(out, [0.75, 0.75]), "hand example: X w + b = log 3 gives 3/4",
+                   "for X = [[1, 2], [0, 0]], w = [0.5, -0.25], b = log 3 both probabilities "
+                   "are sigmoid(log 3) = 3/4"):
+        if _close(out, [0.5, 0.5]):
+            r.problems.append("did you forget the intercept b?")
+        elif _close(out, [math.log(3.0)] * 2):
+            r.problems.append("you returned the logits X w + b: apply the sigmoid")
+    r.done()
+
+
+def check_predict(predict):
+    r = _Report("predict")
+    X, w = np.array([[0.3], [-0.3], [0.0]]), np.array([1.0])
+    out = _quiet(predict, X, w, 0.0)
+    arr = np.asarray(out)
+    r.check(isinstance(out, np.ndarray) and arr.dtype.kind in "iu", "integer labels",
+            f"predict should return a numpy array of integers 0/1; got {_describe(out)}"
+            + (" (use .astype(int))" if arr.dtype.kind == "b" else ""))
+    if not r.check(arr.shape == (3,) and np.array_equal(arr, [1, 0, 1]),
+                   "hand example: p = (0.574, 0.426, 0.5) gives (1, 0, 1)",
+                   "for z = (0.3, -0.3, 0) the labels at threshold 0.5 are (1, 0, 1): "
+                   "p >= 0.5, and a tie goes to 1"):
+        if arr.shape == (3,) and np.array_equal(arr, [0, 0, 0]):
+            r.problems.append("did you compare the logits z with the threshold? Apply the "
+                              "sigmoid first (p = sigmoid(z) >= threshold)")
+        elif arr.shape == (3,) and np.array_equal(arr, [1, 0, 0]):
+            r.problems.append("a tie p = 0.5 should give 1: use >=, not >")
+    arr = np.asarray(_quiet(predict, X, w, 0.0, threshold=0.55))
+    r.check(arr.shape == (3,) and np.array_equal(arr, [1, 0, 0]),
+            "threshold=0.55 gives (1, 0, 0)",
+            "with threshold=0.55 the labels are (1, 0, 0): is the threshold argument used?")
+    r.done()
+
+
+# --- 02-log-odds -----------------------------------------------------------------------------
+def check_odds(odds, prob_from_odds):
+    r = _Report("odds and prob_from_odds")
+    r.check(_close(_quiet(odds, 0.75), 3.0), "odds(3/4) = 3", "odds(3/4) should be 3 (3 to 1)")
+    r.check(_close(_quiet(prob_from_odds, 3.0), 0.75), "prob_from_odds(3) = 3/4",
+            "prob_from_odds(3) should be 3/4")
+    at_inf = np.asarray(_quiet(prob_from_odds, np.array([0.0, np.inf])), dtype=float)
+    r.check(at_inf.shape == (2,) and at_inf[0] == 0.0 and at_inf[1] == 1.0,
+            "prob_from_odds gives 0 at odds 0 and 1 at infinite odds",
+            "prob_from_odds([0, inf]) should be [0, 1]"
+            + (": o / (1 + o) is inf/inf = nan at o = inf; write 1 / (1 + 1/o)"
+               if at_inf.shape == (2,) and np.isnan(at_inf[1]) else ""))
+    p = np.array([0.1, 0.5, 0.9])
+    r.check(_close(_quiet(prob_from_odds, _quiet(odds, p)), p), "the two functions are inverses",
+            "prob_from_odds(odds(p)) should give back p")
+    r.done()
+
+
+def check_odds_ratio(odds_ratio):
+    r = _Report("odds_ratio")
+    r.check(_close(_quiet(odds_ratio, math.log(2.0)), 2.0), "a coefficient of log 2 doubles the odds",
+            "odds_ratio(log 2) should be 2: a coefficient is a change in log-odds, exp of it "
+            "multiplies the odds")
+    r.check(_close(_quiet(odds_ratio, math.log(2.0), delta=3.0), 8.0),
+            "three units multiply the odds by 2^3 = 8",
+            "odds_ratio(log 2, delta=3) should be 2^3 = 8 (exp(delta * coef), not delta * exp)")
+    r.done()
+
+
+def check_wald_ci(wald_ci_odds_ratio):
+    r = _Report("wald_ci_odds_ratio")
+    out = _quiet(wald_ci_odds_ratio, np.array([0.0]), np.array([1.0]))
+    if not r.check(isinstance(out, (tuple, list)) and len(out) == 2, "returns (lower, upper)",
+                   f"should return a tuple (lower, upper); got {_describe(out)}"):
+        r.done()
+    lower, upper = (np.asarray(x, dtype=float) for x in out)
+    z = 1.959963984540054
+    if not r.check(_close(lower, [math.exp(-z)], rtol=1e-4) and _close(upper, [math.exp(z)],
+                                                                    rtol=1e-4),
+                   "coef 0, se 1: (e^-1.96, e^1.96) = (0.141, 7.10)",
+                   "for coef 0 and se 1 the 95% interval is (e^-1.96, e^1.96) = (0.141, 7.10)"):
+        if np.any(lower <= 0):
+            r.problems.append("your lower bound is not positive: build the interval for the "
+                              "coefficient (coef ± z·se) and then exponentiate both ends")
+    narrow = _quiet(wald_ci_odds_ratio, np.array([0.0]), np.array([1.0]), level=0.90)
+    r.check(_close(narrow[1], [math.exp(1.6448536269514722)], rtol=1e-4),
+            "level=0.90 uses z = 1.645",
+            "level=0.90 should use z = 1.645: compute the quantile from the level "
+            "(statistics.NormalDist().inv_cdf(0.5 + level / 2)), do not hard-code 1.96")
+    r.done()
+
+
+def check_marginal_effects(marginal_effects):
+    r = _Report("marginal_effects")
+    w = np.array([2.0, -1.0, 0.5])
+    out = _quiet(marginal_effects, np.array([1.0, 2.0, 0.0]), w, 0.0)  # z = 0, p = 1/2
+    r.check(_is_array(out, (3,)), "one effect per feature",
+            f"should return a numpy array of shape (3,); got {_describe(out)}")
+    if not r.check(_close(out, w / 4), "at p = 1/2 the effects are w/4",
+                   "where p = 1/2 the marginal effects are p(1-p) w = w/4"):
+        if _close(out, w / 2):
+            r.problems.append("you computed p * w: the derivative is p(1 - p) w")
+    r.done()
+
+
+def check_ame_mem(average_marginal_effects, marginal_effects_at_mean, X, w, b):
+    """On the spector data with its MLE: the published Stata values."""
+    r = _Report("average_marginal_effects and marginal_effects_at_mean")
+    ame = _quiet(average_marginal_effects, X, w, b)
+    mem = _quiet(marginal_effects_at_mean, X, w, b)
+    r.check(_close(ame, SPECTOR_AME, rtol=1e-5), "spector AME = (0.363, 0.012, 0.305) (Stata)",
+            "the spector AME should be (0.363, 0.012, 0.305), as Stata's margins report")
+    r.check(_close(mem, SPECTOR_MEM, rtol=1e-5), "spector MEM = (0.534, 0.018, 0.449) (Stata)",
+            "the spector MEM should be (0.534, 0.018, 0.449)")
+    if _close(ame, SPECTOR_MEM, rtol=1e-5):
+        r.problems.append("your AME equals the MEM: average the effects over the rows, do not "
+                          "evaluate them at the mean row")
+    r.done()
+
+
+def check_discrete_change(discrete_change, X, w, b):
+    r = _Report("discrete_change")
+    out = _quiet(discrete_change, X, w, b, 2)
+    if not r.check(_close(out, SPECTOR_PSI_DISCRETE_CHANGE, rtol=1e-5),
+                   "spector PSI: 0.358 (Stata)",
+                   "for PSI on the spector data the average discrete change is 0.358"):
+        if _close(out, SPECTOR_AME[2], rtol=1e-5):
+            r.problems.append("you returned the marginal effect (a derivative): switch the "
+                              "feature from 0 to 1 and average the change in p")
+    r.done()
+
+
+def check_effects_table(effects_table, X, w, b, se):
+    r = _Report("effects_table")
+    out = _quiet(effects_table, X, w, b, se)
+    if r.check(_is_array(out, (3, 5)), "shape (3, 5): one row per feature",
+               f"should return a numpy array of shape (3, 5); got {_describe(out)}"):
+        r.check(_close(out[2, 0], math.exp(SPECTOR_PARAMS[2]), rtol=1e-5),
+                "PSI odds ratio 10.8", "column 0 should be the odds ratio (PSI: 10.8)")
+        r.check(bool(np.all(out[:, 1] < out[:, 0])) and bool(np.all(out[:, 0] < out[:, 2])),
+                "each interval contains its odds ratio",
+                "columns 1 and 2 should bracket the odds ratio (lower, upper)")
+        r.check(_close(out[:, 3], SPECTOR_AME, rtol=1e-5), "column 3 is the AME",
+                "column 3 should be the AME (0.363, 0.012, 0.305)")
+    r.done()
+
+
+# --- 03-maximum-likelihood -------------------------------------------------------------------
+def check_cross_entropy(cross_entropy):
+    r = _Report("cross_entropy")
+    v = _quiet(cross_entropy, np.array([0.0, 1.0, 1.0]), np.zeros(3))
+    if not r.check(_close(v, math.log(2.0)), "z = 0 gives log 2 for any y",
+                   "with every z = 0, p = 1/2 and the mean loss is log 2 ≈ 0.693"):
+        if _close(v, 3 * math.log(2.0)):
+            r.problems.append("you returned the sum (3 log 2): the loss is the mean")
+        elif _close(v, -math.log(2.0)):
+            r.problems.append("wrong sign: the cross-entropy is minus the log-likelihood")
+    out, warned = _call(cross_entropy, np.array([0.0]), np.array([1000.0]))
+    r.check(_close(out, 1000.0) and not warned, "y = 0, z = 1000 gives 1000 with no warning",
+            "for y = 0 and z = 1000 the loss is log(1 + e^1000) ≈ 1000: compute it from the "
+            "logits, np.logaddexp(0, z) - y * z, never from log(p)")
+    r.done()
+
+
+def check_gradient(gradient):
+    r = _Report("gradient")
+    X, y = np.array([[1.0, 2.0], [3.0, -1.0]]), np.array([1.0, 0.0])
+    out = _quiet(gradient, X, y, np.zeros(2), 0.0)
+    if not r.check(isinstance(out, (tuple, list)) and len(out) == 2, "returns (grad_w, grad_b)",
+                   f"should return a tuple (grad_w, grad_b); got {_describe(out)}"):
+        r.done()
+    g_w, g_b = out
+    hand = np.array([0.5, -0.75])
+    if not r.check(_close(g_w, hand) and _close(g_b, 0.0, atol=1e-12),
+                   "hand example at w = 0: grad_w = (0.5, -0.75), grad_b = 0",
+                   "at w = 0, b = 0 (p = 1/2) grad_w = X^T (p - y) / n = (0.5, -0.75) and "
+                   "grad_b = mean(p - y) = 0"):
+        if _close(g_w, -hand):
+            r.problems.append("wrong sign: the gradient of the loss is X^T (p - y) / n")
+        elif _close(g_w, 2 * hand):
+            r.problems.append("you returned the sum: divide by n (the loss is a mean)")
+    # a finite-difference check at another point, against the mean cross-entropy
+    w, b = np.array([0.3, -0.2]), 0.4
+
+    def loss(w, b):
+        z = X @ w + b
+        return np.mean(np.logaddexp(0, z) - y * z)
+
+    h, fd = 1e-6, []
+    for j in range(2):
+        e = np.zeros(2)
+        e[j] = h
+        fd.append((loss(w + e, b) - loss(w - e, b)) / (2 * h))
+    fd_b = (loss(w, b + h) - loss(w, b - h)) / (2 * h)
+    g_w, g_b = _quiet(gradient, X, y, w, b)
+    r.check(_close(g_w, fd, rtol=1e-6) and _close(g_b, fd_b, rtol=1e-6, atol=1e-9),
+            "matches finite differences of the mean cross-entropy",
+            "does not match finite differences of the mean cross-entropy at w = (0.3, -0.2), "
+            "b = 0.4" + ("" if _close(g_w, fd, rtol=1e-6) else " (grad_w)")
+            + ("" if _close(g_b, fd_b, rtol=1e-6, atol=1e-9) else " (grad_b: did you use the "
+                                                                  "intercept?)"))
+    r.done()
+
+
+def check_hessian(hessian):
+    r = _Report("hessian")
+    X = np.array([[1.0, 2.0], [3.0, -1.0]])
+    H = _quiet(hessian, X, np.zeros(2), 0.0)
+    if not r.check(_is_array(H, (3, 3)), "shape (d + 1, d + 1)",
+                   f"should return a numpy array of shape (3, 3) (intercept included); got "
+                   f"{_describe(H)}"):
+        r.done()
+    Xt = np.column_stack([X, np.ones(2)])
+    hand = Xt.T @ Xt / 8  # p(1-p) = 1/4 everywhere, mean over n = 2
+    if not r.check(_close(H, hand), "hand example at w = 0: X~^T X~ / (4n)",
+                   "at w = 0 every p(1-p) = 1/4, so H = X~^T X~ / (4n) with X~ = [X, 1] "
+                   "(intercept last)"):
+        if _close(H[0, 0], 0.25) and _close(H[-1, -1], hand[0, 0]):
+            r.problems.append("the intercept should be the last row and column, not the first")
+        elif _close(H, 2 * hand):
+            r.problems.append("you returned the sum: divide by n")
+    r.check(_close(H, H.T), "symmetric", "the Hessian should be symmetric")
+    r.done()
+
+
+def check_gradient_descent(gradient_descent, X, y):
+    r = _Report("gradient_descent")
+    out = _quiet(gradient_descent, X, y, 1.0, 20)
+    if not r.check(isinstance(out, (tuple, list)) and len(out) == 3,
+                   "returns (w, b, history)",
+                   f"should return a tuple (w, b, history); got {_describe(out)}"):
+        r.done()
+    _, _, history = out
+    history = np.asarray(history, dtype=float)
+    r.check(history.shape == (21,), "history has n_iter + 1 = 21 entries",
+            f"history should have n_iter + 1 = 21 entries (the loss before the first step, "
+            f"then after each step); it has shape {history.shape}")
+    if history.size:
+        r.check(_close(history[0], math.log(2.0)), "history[0] = log 2 (w = 0, b = 0)",
+                "history[0] should be the loss at w = 0, b = 0, which is log 2")
+        r.check(bool(np.all(np.diff(history) <= 1e-12)), "the loss never goes up",
+                "the loss should decrease at every step with this step size: check the sign of "
+                "the update (w <- w - step * grad)")
+    r.done()
+
+
+def check_newton_step(newton_step, X, y):
+    r = _Report("newton_step")
+
+    def loss(w, b):
+        z = X @ w + b
+        return np.mean(np.logaddexp(0, z) - y * z)
+
+    d = X.shape[1]
+    out = _quiet(newton_step, X, y, np.zeros(d), 0.0)
+    if not r.check(isinstance(out, (tuple, list)) and len(out) == 2, "returns (w, b)",
+                   f"should return a tuple (w, b); got {_describe(out)}"):
+        r.done()
+    w, b = out
+    r.check(loss(np.asarray(w, dtype=float), float(b)) < math.log(2.0),
+            "one step from w = 0 lowers the loss below log 2",
+            "one Newton step from w = 0 should lower the loss: theta - H^-1 grad, not +")
+    r.done()
+
+
+def check_fit(fit_logistic, X, y):
+    """On the spector data: the published Stata coefficients; sum of p = number of 1s."""
+    r = _Report("fit_logistic")
+    out = _quiet(fit_logistic, X, y)
+    if not r.check(isinstance(out, (tuple, list)) and len(out) == 2, "returns (w, b)",
+                   f"should return a tuple (w, b); got {_describe(out)}"):
+        r.done()
+    w, b = np.asarray(out[0], dtype=float), float(out[1])
+    r.check(_close(w, SPECTOR_PARAMS, rtol=1e-5) and _close(b, SPECTOR_INTERCEPT, rtol=1e-5),
+            "spector: w = (2.826, 0.095, 2.379), b = -13.02 (Stata)",
+            "on the spector data the MLE is w = (2.826, 0.095, 2.379), b = -13.02")
+    p = _ref_sigmoid(X @ w + b)
+    r.check(_close(p.sum(), y.sum(), rtol=1e-6), "fitted probabilities sum to the 11 passes",
+            f"the fitted probabilities should sum to the number of 1s ({y.sum():g}); they sum "
+            f"to {p.sum():.6g}")
+    r.done()
+
+
+def _describe(x):
+    if isinstance(x, np.ndarray):
+        return f"an array of shape {x.shape} and dtype {x.dtype}"
+    return f"{type(x).__name__} {x!r}"[:120]
