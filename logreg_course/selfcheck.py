@@ -245,7 +245,8 @@ def check_odds(odds, prob_from_odds):
 
 def check_odds_ratio(odds_ratio):
     r = _Report("odds_ratio")
-    r.check(_close(_quiet(odds_ratio, math.log(2.0)), 2.0), "a coefficient of log 2 doubles the odds",
+    r.check(_close(_quiet(odds_ratio, math.log(2.0)), 2.0),
+            "a coefficient of log 2 doubles the odds",
             "odds_ratio(log 2) should be 2: a coefficient is a change in log-odds, exp of it "
             "multiplies the odds")
     r.check(_close(_quiet(odds_ratio, math.log(2.0), delta=3.0), 8.0),

@@ -44,6 +44,15 @@ FORBIDDEN_PACKAGES = ("logreg_ref", "logreg_course", "sklearn", "scipy", "statsm
 #: Name prefix of everything the grader keeps in the notebook's namespace.
 GRADER_PREFIX = "_lrc_"
 
+#: Attribute and function names that only introspection needs (a graded function that
+#: mentions one is reading frames, closures or the grader, not computing a sigmoid).
+INTROSPECTION_NAMES = frozenset({
+    "__globals__", "__closure__", "cell_contents", "__code__", "f_back", "f_locals",
+    "f_globals", "f_builtins", "tb_frame", "gi_frame", "cr_frame", "ag_frame", "__traceback__",
+    "__subclasses__", "__builtins__", "_getframe", "_current_frames", "get_ipython",
+    "getprofile", "setprofile", "settrace", "gettrace", "get_objects", "get_referrers",
+    "get_referents", "addaudithook"})
+
 #: Audit events always refused while a graded function runs. ("sys.setprofile" is not
 #: here: the grader itself switches the profiler off through it; a learner's call of
 #: sys.setprofile is recorded by the profiler, which sees the call before it happens.)
@@ -55,7 +64,7 @@ _AUDIT_DENY_PREFIXES = (
     "os.remove", "os.rename", "os.rmdir", "os.mkdir", "os.truncate", "os.chmod",
     "os.symlink", "os.link", "shutil.", "socket.", "sqlite3.", "ctypes.", "urllib.",
     "http.", "ftplib.", "smtplib.", "webbrowser.", "cpython.run_", "sys.addaudithook",
-    "_thread.start_new_thread", "code.__new__", "function.__new__", "marshal.load",
+    "_thread.start_new_thread",
     "pickle.find_class", "signal.", "resource.setrlimit", "os.putenv", "os.unsetenv",
 )
 
@@ -220,6 +229,9 @@ def static_violations(fn, numpy_ufunc_ids=frozenset(), _seen=None) -> list[str]:
                 continue
             if name.startswith(GRADER_PREFIX):
                 found.append(f"{fn.__name__} refers to the grader's {name}")
+                continue
+            if name in INTROSPECTION_NAMES:
+                found.append(f"{fn.__name__} uses {name} (introspection)")
                 continue
             if name in g:
                 value = g[name]
