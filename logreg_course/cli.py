@@ -1,0 +1,133 @@
+"""``logreg-course``: the instructor's command line.
+
+A term, in commands (README's instructor guide walks through it)::
+
+    logreg-course release --all                # student versions (+ the gradebook)
+    logreg-course collect 01-sigmoid downloads.zip
+    logreg-course grade 01-sigmoid --jobs 4    # parallel, sandboxed, re-checked
+    jupyter lab                                # formgrader: written answers by hand
+    logreg-course feedback 01-sigmoid          # one HTML page per learner
+    logreg-course export                       # grades.csv + report.html
+    logreg-course check                        # the course itself is sound
+
+Every command works on a course root (``--course``, default: the working folder
+if it holds ``nbgrader_config.py``, else this repository) and its gradebook
+(``--db``, default: the root's ``gradebook.db``; e.g. a PostgreSQL URL).
+Exit codes: 0 success; 1 the command ran but something needs attention (a
+submission could not be graded, a check failed); 2 the command could not run
+(bad arguments, unknown assignment, ...). Nothing an instructor or a learner
+wrote is deleted or overwritten without ``--force``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+__all__ = ["main"]
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _course(args):
+    from .instructor.course import InstructorCourse
+
+    return InstructorCourse(args.course, args.db)
+
+
+def _size(text: str) -> int:
+    """'4G', '512M', '1000000' -> bytes."""
+    text = text.strip().upper().removesuffix("B")
+    factor = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(text[-1:], 1)
+    number = text[:-1] if text[-1:] in "KMG" else text
+    try:
+        return int(float(number) * factor)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (e.g. 4G, 512M)") from None
+
+
+# --- commands --------------------------------------------------------------------------------
+
+def cmd_grade(args) -> int:
+    from .instructor.grade import GradeOptions, grade_assignment
+
+    opts = GradeOptions(jobs=args.jobs, students=args.students or [], force=args.force,
+                        retry_failed=args.retry_failed, timeout=args.timeout,
+                        student_timeout=args.student_timeout,
+                        max_output_bytes=args.max_output, memory=args.memory,
+                        sandbox=args.sandbox, recheck=not args.no_recheck,
+                        progress=args.progress, sandbox_binds=args.sandbox_bind or [])
+    summary = grade_assignment(_course(args), args.assignment, opts, log=_log)
+    return summary.exit_code
+
+
+# --- the parser ------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="logreg-course", description=__doc__.split("\n\n")[0].strip(),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--course", type=Path, default=None,
+                        help="course root (folder with nbgrader_config.py); default: the "
+                             "working folder if it has one, else this repository")
+    common.add_argument("--db", default=None,
+                        help="gradebook URL (default: sqlite:///<course>/gradebook.db), e.g. "
+                             "postgresql://grader@/logreg?host=/var/run/postgresql")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    g = sub.add_parser("grade", parents=[common], help="autograde submissions in parallel",
+                       description="Autograde the submissions of ASSIGNMENT in parallel: each "
+                       "one checked and repaired, run in a sandboxed kernel, re-checked outside "
+                       "the kernel; skips submissions already graded and unchanged.")
+    g.add_argument("assignment")
+    g.add_argument("--students", nargs="+", metavar="ID",
+                   help="only these students (ids or glob patterns)")
+    g.add_argument("--jobs", "-j", type=int, default=0,
+                   help="parallel workers (default: one per CPU core)")
+    g.add_argument("--force", action="store_true",
+                   help="grade again even submissions that are unchanged since graded "
+                        "(manual grades are kept)")
+    g.add_argument("--retry-failed", action="store_true",
+                   help="grade again the unchanged submissions that could not be graded")
+    g.add_argument("--timeout", type=int, default=None,
+                   help="seconds per cell (default: nbgrader_config.py's Execute.timeout)")
+    g.add_argument("--student-timeout", type=float, default=None,
+                   help="seconds per submission before it is stopped (default: "
+                        "max(300, 10 x the cell timeout))")
+    g.add_argument("--max-output", type=_size, default=1_000_000,
+                   help="output kept per cell while it runs (default 1M)")
+    g.add_argument("--memory", type=_size, default=4 << 30,
+                   help="address-space limit per kernel (default 4G)")
+    g.add_argument("--sandbox", choices=("auto", "require", "off"), default="auto",
+                   help="auto: sandbox if this machine allows it, else warn loudly; "
+                        "require: refuse to grade without it; off: no sandbox")
+    g.add_argument("--sandbox-bind", action="append", metavar="PATH",
+                   help="a further host folder the kernels may read (e.g. a data set)")
+    g.add_argument("--no-recheck", action="store_true",
+                   help="skip the out-of-kernel re-check (faster, less safe)")
+    g.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="progress bar (default: on a terminal; lines with an ETA otherwise)")
+    g.set_defaults(func=cmd_grade)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        _log("Interrupted. Submissions graded so far are recorded; run the command again "
+             "to finish.")
+        return 130
+    except (ValueError, RuntimeError, FileNotFoundError) as exc:
+        _log(f"logreg-course {args.command}: error: {exc}")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
