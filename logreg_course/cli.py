@@ -51,6 +51,50 @@ def _size(text: str) -> int:
 
 # --- commands --------------------------------------------------------------------------------
 
+def cmd_release(args) -> int:
+    from .instructor.release import release_assignments
+
+    course = _course(args)
+    if args.all:
+        assignments = course.assignments()
+    elif args.assignment:
+        assignments = [args.assignment]
+    else:
+        raise ValueError("name an assignment or give --all")
+    _log(f"Releasing {', '.join(assignments)} from {course.source_directory} "
+         f"(gradebook {course.gradebook_label})")
+    result = release_assignments(course, assignments, force=args.force,
+                                 book=False if args.no_book else None, log=_log)
+    for aid, path in result.released:
+        _log(f"  released {aid}: {path}")
+    for aid, reason in result.refused:
+        _log(f"  NOT released {aid}: {reason}")
+    return result.exit_code
+
+
+def cmd_collect(args) -> int:
+    from .instructor.collect import PRESETS, collect
+
+    course = _course(args)
+    pattern = PRESETS.get(args.lms) if args.lms else args.pattern
+    result = collect(course, args.assignment, args.source, pattern=pattern, force=args.force,
+                     dry_run=args.dry_run)
+    verb = "would place" if args.dry_run else "placed"
+    _log(f"Collect {args.assignment} from {args.source}: {verb} {len(result.placed)} file(s) "
+         f"for {len({s for s, *_ in result.placed})} student(s); {len(result.unchanged)} "
+         "unchanged")
+    for sid, target, src in result.placed:
+        _log(f"  {sid}: {src} -> {Path(target).relative_to(course.root)}")
+    for note in result.notes:
+        _log(f"  note: {note}")
+    for sid, _target, reason in result.conflicts:
+        _log(f"  NOT replaced ({sid}): {reason}")
+    if result.unplaced:
+        _log(f"  Could not place {len(result.unplaced)} file(s):")
+        for src, reason in result.unplaced:
+            _log(f"    {src}: {reason}")
+    return result.exit_code
+
 def cmd_grade(args) -> int:
     from .instructor.grade import GradeOptions, grade_assignment
 
@@ -78,6 +122,36 @@ def build_parser() -> argparse.ArgumentParser:
                         help="gradebook URL (default: sqlite:///<course>/gradebook.db), e.g. "
                              "postgresql://grader@/logreg?host=/var/run/postgresql")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    r = sub.add_parser("release", parents=[common], help="generate the student versions",
+                       description="Run nbgrader generate_assignment (student version in "
+                       "release/, cells and hidden tests in the gradebook) and refresh the "
+                       "book's copy in chapters/exercises/.")
+    r.add_argument("assignment", nargs="?")
+    r.add_argument("--all", action="store_true", help="every assignment in the source folder")
+    r.add_argument("--force", action="store_true",
+                   help="regenerate even if submissions are already in the gradebook")
+    r.add_argument("--no-book", action="store_true",
+                   help="do not refresh chapters/exercises/ (only release/ and the gradebook)")
+    r.set_defaults(func=cmd_release)
+
+    c = sub.add_parser("collect", parents=[common], help="import downloaded submissions",
+                       description="Copy submissions from an LMS download (zip or folder) or "
+                       "a folder of student_id/notebook.ipynb into submitted/<student>/"
+                       "<assignment>/, normalising notebook names; reports what it could not "
+                       "place. Never replaces a different existing file without --force.")
+    c.add_argument("assignment")
+    c.add_argument("source", type=Path, help="a .zip file or a folder")
+    c.add_argument("--lms", choices=("canvas", "moodle", "blackboard", "double-underscore"),
+                   help="file-name convention of the download (default: recognised "
+                        "automatically)")
+    c.add_argument("--pattern", help="regular expression with named groups student_id (and "
+                   "optionally file_id), matched against each file's path in SOURCE")
+    c.add_argument("--force", action="store_true",
+                   help="replace existing different files (the old ones are backed up in "
+                        "grading/collect-backup/)")
+    c.add_argument("--dry-run", action="store_true", help="show what would be placed")
+    c.set_defaults(func=cmd_collect)
 
     g = sub.add_parser("grade", parents=[common], help="autograde submissions in parallel",
                        description="Autograde the submissions of ASSIGNMENT in parallel: each "

@@ -25,6 +25,8 @@ __all__ = ["LAST_CELL", "GradingExecute"]
 #: The cell being executed in this process (index, grade id): names the culprit when a
 #: kernel dies or hangs.
 LAST_CELL: dict = {}
+#: Notebook name -> indexes of the cells whose output was cut (for the report).
+TRUNCATED: dict = {}
 
 NOTICE = "\n[output truncated by the grader: this cell printed more than {limit} bytes]\n"
 
@@ -45,6 +47,13 @@ class GradingExecute(Execute):
         self._noticed: set[int] = set()
         self._stderr_kept: set[int] = set()
 
+    def preprocess(self, nb, resources=None, km=None):
+        self._resources = resources or {}
+        return super().preprocess(nb, resources, km)
+
+    def _notebook_name(self):
+        return (getattr(self, "_resources", {}).get("nbgrader") or {}).get("notebook", "")
+
     def preprocess_cell(self, cell, resources, index):
         meta = cell.get("metadata", {}).get("nbgrader") or {}
         LAST_CELL.clear()
@@ -64,6 +73,8 @@ class GradingExecute(Execute):
             return super().output(outs, msg, display_id, cell_index)
         if cell_index not in self._noticed:
             self._noticed.add(cell_index)
+            notebook = self._notebook_name()
+            TRUNCATED.setdefault(notebook, set()).add(cell_index)
             outs.append(new_output("stream", name="stdout",
                                    text=NOTICE.format(limit=self.max_output_bytes)))
         if is_stderr and cell_index not in self._stderr_kept:

@@ -330,23 +330,19 @@ def _last_line(text):
     return lines[-1][:300] if lines else "no details"
 
 
-def _runtime_flags(nb, notebook) -> list[scan.Flag]:
-    """Time-outs and truncated output seen in an autograded notebook."""
-    from .execute import NOTICE
-
+def _runtime_flags(nb, notebook, truncated) -> list[scan.Flag]:
+    """Time-outs seen in an autograded notebook, and cells whose output was cut."""
     flags = []
-    marker = NOTICE.split(":")[0].strip()
     for i, cell in enumerate(nb.cells):
         gid = (cell.get("metadata", {}).get("nbgrader") or {}).get("grade_id")
-        where = f"{notebook}: cell {i + 1}" + (f" ({gid})" if gid else "")
-        for out in cell.get("outputs", []):
-            if out.get("output_type") == "error" and out.get("ename") in (
-                    "CellTimeoutError", "KeyboardInterrupt", "TimeoutError"):
-                flags.append(scan.Flag("timeout", "info", where,
-                                       "the cell hit the time limit and was interrupted"))
-            elif out.get("output_type") == "stream" and marker in str(out.get("text", "")):
-                flags.append(scan.Flag("output-limit", "info", where,
-                                       "the cell printed too much; its output was cut"))
+        where = f"cell {i + 1}" + (f" ({gid})" if gid else "")
+        if any(out.get("output_type") == "error" and out.get("ename") in (
+                "CellTimeoutError", "TimeoutError") for out in cell.get("outputs", [])):
+            flags.append(scan.Flag("timeout", "info", where,
+                                   "the cell hit the time limit and was interrupted"))
+        if i in truncated:
+            flags.append(scan.Flag("output-limit", "info", where,
+                                   "the cell printed too much; its output was cut"))
     return flags
 
 
@@ -377,12 +373,16 @@ def _grade_one(w: _Worker, student: str, previous: dict | None) -> dict:
     with course.gradebook() as gb:
         before = {n: _manual_state(gb, aid, n, student) for n in w.notebooks}
     execute.LAST_CELL.clear()
+    execute.TRUNCATED.clear()
     t1 = time.perf_counter()
     result = w.api.autograde(aid, student, force=True, create=True)
     res["timings"]["autograde"] = time.perf_counter() - t1
     if not result["success"]:
         reason, fault = _explain_failure(result, dict(execute.LAST_CELL), w.cell_timeout,
                                          w.opts["memory"])
+        serious = sorted({f.kind for f in flags if f.severity == "high"})
+        if serious and fault == "submission":
+            reason += f"; the scan flagged it ({', '.join(serious)})"
         res["reason"], res["fault"] = reason, fault
         logs = course.grading_dir(aid) / "logs"
         logs.mkdir(parents=True, exist_ok=True)
@@ -405,7 +405,8 @@ def _grade_one(w: _Worker, student: str, previous: dict | None) -> dict:
     for n in w.notebooks:
         path = course.autograded_dir(student, aid) / f"{n}.ipynb"
         if path.exists():
-            flags.extend(_runtime_flags(nbformat.read(str(path), as_version=4), n))
+            flags.extend(_runtime_flags(nbformat.read(str(path), as_version=4), n,
+                                        execute.TRUNCATED.get(n, ())))
     t2 = time.perf_counter()
     for n in w.notebooks:
         if not w.opts["recheck"]:
@@ -452,11 +453,15 @@ def _grade_one(w: _Worker, student: str, previous: dict | None) -> dict:
 
 def _worker_main(wid, conn, root, db_url, assignment, opts, preload):
     _set_pdeathsig()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process decides
+    # Ctrl-C at the terminal reaches the main process only, which stops the run. (Ignoring
+    # SIGINT here instead would be inherited by the re-check's runner, whose per-statement
+    # time limit relies on it.)
+    os.setpgrp()
     import warnings
 
     warnings.filterwarnings("ignore", module="nbgrader")  # SQLAlchemy notes from nbgrader
     warnings.filterwarnings("ignore", message=".*not in session.*")
+    warnings.filterwarnings("ignore", module="nbformat")  # ids: the pre-flight repairs them
     w = None
     try:
         w = _Worker(root, db_url, assignment, opts, preload)
@@ -489,6 +494,11 @@ def _worker_main(wid, conn, root, db_url, assignment, opts, preload):
     finally:
         if w is not None:
             w.close()
+        # Skip the interpreter's slow teardown (nbgrader, SQLAlchemy, scikit-learn loaded):
+        # every result has been sent and the main process writes the ledger.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 # --- progress --------------------------------------------------------------------------------
@@ -663,6 +673,7 @@ def grade_assignment(course, assignment: str, opts: GradeOptions | None = None,
     progress = _Progress(len(todo), f"grade {assignment}", opts.progress)
     next_id = jobs
     fatal = []
+    failed_starts = 0
 
     def record(res):
         ledger.append(res)
@@ -726,9 +737,14 @@ def grade_assignment(course, assignment: str, opts: GradeOptions | None = None,
                         lost(slot, f"the grading process died (exit code {code}; out of memory?)")
                     slot.kill()
                     del slots[slot.wid]
-                    if not slot.ready and len(fatal) >= 2 * jobs:
-                        raise RuntimeError("grading workers cannot start:\n" + fatal[-1])
-                    if pending or not slot.ready:
+                    if not slot.ready:
+                        failed_starts += 1
+                        if failed_starts >= 2 * jobs:
+                            raise RuntimeError(
+                                f"grading workers cannot start ({failed_starts} attempts; last "
+                                f"exit code {code}):\n" + (fatal[-1] if fatal else
+                                                           "see the messages above"))
+                    if pending:
                         slots[next_id] = _Slot(next_id, ctx, args, mode)
                         next_id += 1
             now = time.monotonic()

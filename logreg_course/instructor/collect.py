@@ -1,0 +1,238 @@
+"""Put downloaded submissions into nbgrader's ``submitted/<student>/<assignment>/`` layout.
+
+Sources an instructor actually gets:
+
+* a folder (or zip) with one folder per student: ``alice/01-sigmoid.ipynb``,
+  ``alice/01-sigmoid/01-sigmoid.ipynb``, nbgrader's own
+  ``submitted/alice/01-sigmoid/...``;
+* an LMS download (zip or its unpacked folder) of flat files named after the
+  learner: Canvas ``smithjane_LATE_12345_678901_01-sigmoid.ipynb``, Moodle
+  ``Jane Smith_12345_assignsubmission_file_/01-sigmoid.ipynb``, or any
+  ``<student>__<file>`` pattern;
+* anything else, described by ``--pattern`` (a regular expression with the
+  named groups ``student_id`` and, optionally, ``file_id``, matched against
+  each file's path inside the source).
+
+Notebook names are normalised (``01-sigmoid (1).ipynb``, ``Copy of …``,
+``01_Sigmoid.ipynb`` → ``01-sigmoid.ipynb``, `names`). A student with several
+files for one notebook keeps the newest. Nothing already in ``submitted/`` is
+overwritten unless ``force`` (and then the old file is kept in
+``grading/collect-backup/``). Everything that could not be placed is reported
+with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+import time
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from .names import match_notebook
+
+__all__ = ["PRESETS", "CollectResult", "collect"]
+
+#: Flat file-name patterns of common learning-management systems.
+PRESETS = {
+    "canvas": r"^(?P<student_id>[A-Za-z][A-Za-z0-9-]*)(?:_LATE)?_\d+_\d+_(?P<file_id>.+)$",
+    "moodle": r"^(?P<student_id>[^/_]+?)_\d+_assignsubmission_(?:file|onlinetext)_?"
+              r"(?:/(?P<file_id>.+))?$|^(?P<student_id2>[^/_]+?)_\d+_assignsubmission_file_"
+              r"(?P<file_id2>[^/]+)$",
+    "blackboard": r"^[^_]+_(?P<student_id>[A-Za-z0-9.-]+)_attempt_[\d-]+(?:_(?P<file_id>.+))?$",
+    "double-underscore": r"^(?P<student_id>[^_/][^/]*?)__(?P<file_id>[^/]+)$",
+}
+_JUNK = ("__MACOSX/", ".DS_Store", "Thumbs.db", ".ipynb_checkpoints/", "desktop.ini")
+_SAFE_ID = re.compile(r"[^A-Za-z0-9_.@+-]+")
+
+
+@dataclass
+class Placement:
+    student: str
+    notebook: str | None  # expected notebook name, or None for another file
+    source: str  # path inside the source
+    local: Path  # where the bytes are now
+    mtime: float
+
+
+@dataclass
+class CollectResult:
+    """What `collect` did."""
+
+    placed: list = field(default_factory=list)  # (student, target, source)
+    unchanged: list = field(default_factory=list)
+    conflicts: list = field(default_factory=list)  # (student, target, reason)
+    unplaced: list = field(default_factory=list)  # (source path, reason)
+    notes: list = field(default_factory=list)
+
+    @property
+    def students(self) -> list[str]:
+        return sorted({s for s, *_ in self.placed} | {s for s, *_ in self.unchanged})
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if (self.unplaced or self.conflicts) else 0
+
+
+def _student_id(raw: str) -> str:
+    sid = _SAFE_ID.sub("_", raw.strip()).strip("._")
+    return sid[:64]
+
+
+def _extract(source: Path, work: Path) -> Path:
+    """Unpack a zip safely (no paths outside `work`, no links); return the folder."""
+    with zipfile.ZipFile(source) as zf:
+        for info in zf.infolist():
+            name = info.filename.replace("\\", "/")
+            if info.is_dir() or any(j in name for j in _JUNK):
+                continue
+            parts = PurePosixPath(name).parts
+            if name.startswith("/") or ".." in parts or not parts:
+                continue
+            if (info.external_attr >> 16) & 0o170000 == 0o120000:  # a symbolic link
+                continue
+            target = work.joinpath(*parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with zf.open(info) as src, open(target, "wb") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+            stamp = time.mktime((*info.date_time, 0, 0, -1))
+            os.utime(target, (stamp, stamp))
+    return work
+
+
+def _walk(folder: Path):
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "__MACOSX")
+        for name in sorted(filenames):
+            if name in (".DS_Store", "Thumbs.db", "desktop.ini") or name.startswith("._"):
+                continue
+            path = Path(dirpath) / name
+            if path.is_symlink():
+                continue
+            yield path.relative_to(folder).as_posix(), path
+
+
+def _common_prefix(paths) -> int:
+    """Number of leading folders shared by every path (a zip's wrapper folder)."""
+    split = [p.split("/")[:-1] for p in paths]
+    if not split:
+        return 0
+    n = 0
+    while all(len(s) > n for s in split) and len({s[n] for s in split}) == 1:
+        n += 1
+    return n
+
+
+def _match(pattern, rel):
+    m = pattern.search(rel)
+    if not m:
+        return None
+    groups = {k: v for k, v in m.groupdict().items() if v}
+    sid = groups.get("student_id") or groups.get("student_id2")
+    fid = groups.get("file_id") or groups.get("file_id2") or rel.rsplit("/", 1)[-1]
+    return (sid, fid.rsplit("/", 1)[-1]) if sid else None
+
+
+def _identify(rel, assignment, expected, pattern, skip):
+    """(student id, file name) for a path inside the source, or (None, reason)."""
+    parts = rel.split("/")[skip:]
+    rel = "/".join(parts)
+    if pattern is not None:
+        hit = _match(pattern, rel)
+        return hit if hit else (None, "does not match --pattern")
+    for key in ("submitted", "autograded"):  # nbgrader's own layout
+        if parts and parts[0] == key:
+            parts = parts[1:]
+    if len(parts) >= 2 and parts[1] == assignment:  # <student>/<assignment>/<file>
+        return parts[0], parts[-1]
+    for name in ("moodle", "canvas", "blackboard", "double-underscore"):
+        hit = _match(re.compile(PRESETS[name]), rel if name == "moodle" else parts[-1]) \
+            if name != "moodle" or len(parts) <= 2 else None
+        if hit:
+            return hit
+    if len(parts) >= 2:  # <student>/<file>, <student>/<anything>/<file>
+        return parts[0], parts[-1]
+    return None, "a loose file: no student folder and no recognised LMS file name"
+
+
+def collect(course, assignment: str, source, *, pattern: str | None = None,
+            force: bool = False, dry_run: bool = False) -> CollectResult:
+    """Place the submissions found in `source` (zip or folder) for `assignment`."""
+    source = Path(source)
+    if not source.exists():
+        raise FileNotFoundError(f"{source} does not exist")
+    expected = course.notebooks(assignment)
+    regex = re.compile(pattern) if pattern else None
+    if regex is not None and "student_id" not in regex.groupindex:
+        raise ValueError("--pattern needs a named group (?P<student_id>...)")
+    result = CollectResult()
+    with tempfile.TemporaryDirectory(prefix="lrc-collect-") as tmp:
+        folder = source
+        if source.is_file():
+            if not zipfile.is_zipfile(source):
+                raise ValueError(f"{source} is neither a folder nor a zip file")
+            folder = _extract(source, Path(tmp))
+        files = list(_walk(folder))
+        skip = _common_prefix([r for r, _ in files])
+        # a wrapper folder named after a student (single-student source) is not skipped
+        if skip and regex is None and len({r.split("/")[skip] for r, _ in files}) == 1:
+            skip = max(0, skip - 1)
+        chosen: dict[tuple, Placement] = {}
+        for rel, path in files:
+            sid, name = _identify(rel, assignment, expected, regex, skip)
+            if sid is None:
+                result.unplaced.append((rel, name))
+                continue
+            sid = _student_id(sid)
+            if not sid:
+                result.unplaced.append((rel, "empty student id"))
+                continue
+            notebook = None
+            if name.endswith(".ipynb"):
+                notebook = match_notebook(name, expected)
+                if notebook is None:
+                    result.unplaced.append(
+                        (rel, f"not a notebook of {assignment} (expected "
+                              + ", ".join(f"{e}.ipynb" for e in expected) + ")"))
+                    continue
+            key = (sid, notebook or name)
+            item = Placement(sid, notebook, rel, path, path.stat().st_mtime)
+            if key in chosen:
+                old = chosen[key]
+                keep, drop = (item, old) if item.mtime >= old.mtime else (old, item)
+                chosen[key] = keep
+                result.notes.append(f"{sid}: several files for {key[1]}: kept the newest, "
+                                    f"{keep.source}; ignored {drop.source}")
+            else:
+                chosen[key] = item
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        for (sid, target_name), item in sorted(chosen.items()):
+            folder_out = course.submission_dir(sid, assignment)
+            target = folder_out / (f"{item.notebook}.ipynb" if item.notebook else target_name)
+            data = item.local.read_bytes()
+            if target.exists():
+                if target.read_bytes() == data:
+                    result.unchanged.append((sid, str(target), item.source))
+                    continue
+                if not force:
+                    result.conflicts.append((sid, str(target),
+                                             f"{target} exists and differs from {item.source}; "
+                                             "--force replaces it (the old one is backed up)"))
+                    continue
+                if not dry_run:
+                    backup = (course.root / "grading" / "collect-backup" / stamp / sid
+                              / assignment / target.name)
+                    backup.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(target, backup)
+                    result.notes.append(f"{sid}: previous {target.name} kept in {backup}")
+            if not dry_run:
+                folder_out.mkdir(parents=True, exist_ok=True)
+                tmp_target = target.with_name(f".{target.name}.part")
+                tmp_target.write_bytes(data)
+                os.utime(tmp_target, (item.mtime, item.mtime))
+                os.replace(tmp_target, target)
+            result.placed.append((sid, str(target), item.source))
+    return result
