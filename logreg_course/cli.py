@@ -108,6 +108,33 @@ def cmd_grade(args) -> int:
     return summary.exit_code
 
 
+def cmd_feedback(args) -> int:
+    from .instructor.feedback import generate_feedback
+
+    course = _course(args)
+    result = generate_feedback(course, args.assignment, students=args.students,
+                               jobs=args.jobs, log=_log)
+    _log(f"Wrote {len(result.written)} feedback page(s) under "
+         f"{course.step_dir('feedback')}")
+    for sid, reason in result.skipped:
+        _log(f"  no feedback for {sid}: {reason}")
+    for sid, reason in result.failed:
+        _log(f"  FAILED for {sid}: {reason}")
+    for _sid, page, line in result.leaks:
+        _log(f"  LEAK: {page} quoted a hidden test line ({line[:60]!r}); the page was deleted")
+    return result.exit_code
+
+
+def cmd_export(args) -> int:
+    from .instructor.report import export
+
+    course = _course(args)
+    result = export(course, args.assignment or None, to=args.to, log=_log)
+    _log(f"Exported {', '.join(result.assignments)}:\n  grades: {result.csv}\n"
+         f"  report: {result.report}")
+    return 0
+
+
 # --- the parser ------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -186,6 +213,27 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar (default: on a terminal; lines with an ETA otherwise)")
     g.set_defaults(func=cmd_grade)
+
+    f = sub.add_parser("feedback", parents=[common], help="HTML feedback for each learner",
+                       description="Write feedback/<student>/<assignment>/<notebook>.html: "
+                       "score, a table of the graded parts with the reason for each lost point "
+                       "(the tests' messages, never their code), and the graded notebook with "
+                       "hidden tests removed from sources, outputs and tracebacks.")
+    f.add_argument("assignment")
+    f.add_argument("--students", nargs="+", metavar="ID")
+    f.add_argument("--jobs", "-j", type=int, default=0,
+                   help="parallel processes (default: one per CPU core)")
+    f.set_defaults(func=cmd_feedback)
+
+    e = sub.add_parser("export", parents=[common], help="grades CSV and an HTML report",
+                       description="Write grades.csv (nbgrader's CSV exporter) and report.html "
+                       "(score distribution, pass rate per part, flagged, slowest and ungraded "
+                       "submissions) into --to (default: <course>/exports/). Both files are "
+                       "regenerated from the gradebook each time.")
+    e.add_argument("--assignment", nargs="+", metavar="ID",
+                   help="only these assignments (default: all in the gradebook)")
+    e.add_argument("--to", type=Path, default=None, help="output folder")
+    e.set_defaults(func=cmd_export)
     return parser
 
 

@@ -427,11 +427,15 @@ def _grade_one(w: _Worker, student: str, previous: dict | None) -> dict:
             outcome = integrity.reconcile(gb, aid, n, student, report, w.sources[n],
                                           recheck_problem=problem)
         res["integrity"][n] = outcome.to_dict()
-        for gid in outcome.zeroed:
-            cell = outcome.cells[gid]
-            flags.append(scan.Flag("recheck", "high", gid,
-                                   f"{cell.nbgrader:g} point(s) removed: the test passed in the "
-                                   f"kernel but failed outside it ({cell.message[:200]})"))
+        if outcome.zeroed:
+            first = outcome.cells[outcome.zeroed[0]]
+            lost = sum(outcome.cells[g].nbgrader or 0 for g in outcome.zeroed)
+            flags.append(scan.Flag(
+                "recheck", "high", ", ".join(outcome.zeroed[:3])
+                + (f" (+{len(outcome.zeroed) - 3})" if len(outcome.zeroed) > 3 else ""),
+                f"{lost:g} point(s) on {len(outcome.zeroed)} test(s) removed: they passed in "
+                f"the kernel but failed when re-run outside it (first: {first.grade_id}: "
+                f"{first.message[:160]})"))
         for gid in outcome.review:
             flags.append(scan.Flag("recheck", "info", gid, "the re-check produced no result "
                                    "for this test; marked for review"))
