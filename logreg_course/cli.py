@@ -135,6 +135,20 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_check(args) -> int:
+    from .instructor.check import check_course
+
+    course = _course(args)
+    result = check_course(course, args.assignment or None, jobs=args.jobs or 2,
+                          sandbox=args.sandbox, log=_log)
+    for aid, message in result.passed:
+        _log(f"  OK    {aid}: {message}")
+    for aid, message in result.failed:
+        _log(f"  FAIL  {aid}: {message}")
+    _log("Course check " + ("passed." if result.exit_code == 0 else "FAILED."))
+    return result.exit_code
+
+
 # --- the parser ------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -234,6 +248,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="only these assignments (default: all in the gradebook)")
     e.add_argument("--to", type=Path, default=None, help="output folder")
     e.set_defaults(func=cmd_export)
+
+    k = sub.add_parser("check", parents=[common], help="course integrity (exit 1 on failure)",
+                       description="In a temporary copy of the course, grade each source "
+                       "notebook (must earn every autograded point, in and out of the kernel) "
+                       "and each student version (must earn none) with the grading pipeline; "
+                       "the published student versions must match a fresh generation.")
+    k.add_argument("assignment", nargs="*", help="default: every assignment")
+    k.add_argument("--jobs", "-j", type=int, default=0)
+    k.add_argument("--sandbox", choices=("auto", "require", "off"), default="auto")
+    k.set_defaults(func=cmd_check)
     return parser
 
 
