@@ -5,7 +5,7 @@ submission, always briefly and as a context manager. SQLite allows one writer
 at a time and, under contention, may answer "database is locked" instead of
 waiting (nbgrader's FAQ: SQLite "is not threadsafe"). `install` wraps
 ``Gradebook`` so that, in this process, every gradebook session holds an
-exclusive ``flock`` on ``<gradebook>.lock`` from open to close. The lock is
+exclusive ``flock`` on ``.<gradebook>.lock`` (beside it) from open to close. The lock is
 held for milliseconds (kernels run outside it) and is released by the
 operating system if the process dies, so a killed run cannot leave it stuck.
 
@@ -51,7 +51,8 @@ def install(db_url: str) -> str | None:
         return None
     from nbgrader.api import Gradebook
 
-    path = db_url.split("sqlite:///", 1)[1] + ".lock"
+    db = db_url.split("sqlite:///", 1)[1]
+    path = os.path.join(os.path.dirname(db), "." + os.path.basename(db) + ".lock")
     if _installed.get("path") == path:
         return path
     original_init = _installed.setdefault("init", Gradebook.__init__)

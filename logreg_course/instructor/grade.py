@@ -416,9 +416,11 @@ def _grade_one(w: _Worker, student: str, previous: dict | None) -> dict:
             problem = w.recheck_reason
         elif n in pre.notebooks:
             try:
-                report = integrity.run_recheck(pre.notebooks[n], aid,
-                                               str(course.source_notebook(aid, n)),
-                                               python=w.recheck_python)
+                # a statement of the learner's may take as long as a cell may in the kernel
+                report = integrity.run_recheck(
+                    pre.notebooks[n], aid, str(course.source_notebook(aid, n)),
+                    python=w.recheck_python, call_timeout=min(10.0, float(w.cell_timeout)),
+                    timeout=max(120.0, 4.0 * w.cell_timeout))
             except Exception as exc:  # a re-check failure must never pass anyone
                 problem = f"the re-check failed: {type(exc).__name__}: {exc}"
         if report is None and not problem:

@@ -96,12 +96,12 @@ def sandboxed_python(wrapper_dir: str, plan_file: str) -> str:
 
 
 def run_recheck(notebook_path: str, assignment: str, source_path: str, *, python=None,
-                timeout: float = 120.0):
+                timeout: float = 120.0, call_timeout: float = 10.0):
     """Run the out-of-kernel re-check; return its report (or raise)."""
     from ..grading.recheck import recheck_notebook
 
     return recheck_notebook(notebook_path, assignment, source=source_path, python=python,
-                            timeout=timeout)
+                            timeout=timeout, call_timeout=call_timeout)
 
 
 def reconcile(gb, assignment: str, notebook: str, student: str, report, source_nb,
