@@ -91,9 +91,12 @@ class GradeSummary:
     seconds: float = 0.0
     sandbox: str = ""
 
+    not_graded: list = field(default_factory=list)  # selected students without a grade
+
     @property
     def exit_code(self) -> int:
-        return 1 if self.failed else 0
+        """1 while a selected submission could not be graded (now or in an earlier run)."""
+        return 1 if (self.failed or self.not_graded) else 0
 
 
 # --- preparation -----------------------------------------------------------------------------
@@ -346,9 +349,28 @@ def _runtime_flags(nb, notebook, truncated) -> list[scan.Flag]:
     return flags
 
 
-def _grade_one(w: _Worker, student: str, previous: dict | None) -> dict:
+def _not_graded(course, assignment, student, notebooks, keep_scores) -> None:
+    """Record a submission that could not be graded: the student is in the gradebook
+    (exports list them, with 0) and, unless the files are unchanged since they were
+    graded, no automatic score of an earlier version stands for this one."""
     from nbgrader.api import MissingEntry
 
+    with course.gradebook() as gb:
+        gb.update_or_create_student(student)
+        if keep_scores:
+            return
+        for n in notebooks:
+            try:
+                sub = gb.find_submission_notebook(n, assignment, student)
+            except MissingEntry:
+                continue
+            for g in sub.grades:
+                g.auto_score = None
+                g.needs_manual_grade = True
+        gb.db.commit()
+
+
+def _grade_one(w: _Worker, student: str, previous: dict | None) -> dict:
     from . import execute, integrity
 
     t0 = time.perf_counter()
@@ -362,6 +384,9 @@ def _grade_one(w: _Worker, student: str, previous: dict | None) -> dict:
     unchanged = bool(previous) and previous.get("digest") == pre.digest
     if not pre.ok:
         res["reason"] = pre.reason
+        # on the class list (an LMS export shows the learner, with 0), and never with the
+        # scores of an earlier version of the submission
+        _not_graded(course, aid, student, w.notebooks, keep_scores=unchanged)
         return res
     flags = scan.scan_files(pre.extra_files)
     for name, path in pre.notebooks.items():
@@ -388,18 +413,7 @@ def _grade_one(w: _Worker, student: str, previous: dict | None) -> dict:
         logs.mkdir(parents=True, exist_ok=True)
         (logs / f"{student}.log").write_text((result.get("log") or "") + "\n"
                                              + (result.get("error") or ""))
-        # scores of an earlier version of this submission must not stand for this one
-        if not unchanged:
-            with course.gradebook() as gb:
-                for n in w.notebooks:
-                    try:
-                        sub = gb.find_submission_notebook(n, aid, student)
-                    except MissingEntry:
-                        continue
-                    for g in sub.grades:
-                        g.auto_score = None
-                        g.needs_manual_grade = True
-                gb.db.commit()
+        _not_graded(course, aid, student, w.notebooks, keep_scores=unchanged)
         res["flags"] = [f.to_dict() for f in flags]
         return res
     for n in w.notebooks:
@@ -799,6 +813,7 @@ def _exclusive(path):
 def _summarise(summary, entries, students, log):
     graded = [s for s in students if entries.get(s, {}).get("status") == "graded"]
     failed = [s for s in students if s in entries and entries[s].get("status") != "graded"]
+    summary.not_graded = [s for s in students if s not in graded]
     n = len(summary.graded) + len(summary.failed)
     rate = f", {summary.seconds / n:.2f} s per submission" if n else ""
     log(f"Done in {summary.seconds:.1f} s{rate}: {len(summary.graded)} graded, "

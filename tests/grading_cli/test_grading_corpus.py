@@ -1,0 +1,165 @@
+"""One class, graded once: damaged submissions are reported, attacks earn nothing.
+
+The class (`corpus`) mixes honest submissions (exact expected scores, worked
+out from the assignment's point values), damaged ones (invalid JSON, renamed,
+stripped or duplicated metadata, a killed kernel, endless loops, floods of
+output ...) and attacks on the hidden tests (input transformers, patched numpy,
+the reference called directly, a fake grader, the gradebook, the network ...).
+"""
+
+from __future__ import annotations
+
+import json
+
+import corpus
+import pytest
+from _cli_helpers import ASSIGNMENT, autograded_score, gradebook, run_cli
+
+
+def test_the_batch_finishes_and_names_every_failure(graded_class):
+    proc, entries = graded_class["proc"], graded_class["ledger"]
+    assert set(entries) == set(graded_class["expect"]), "a submission is missing from the ledger"
+    failed = sorted(s for s, e in entries.items() if e["status"] != "graded")
+    assert failed, "the corpus contains submissions that cannot be graded"
+    assert proc.returncode == 1, "a run with ungradable submissions must not exit 0"
+    for student in failed:
+        assert entries[student]["reason"], student
+        assert student in proc.stderr, f"{student} is not named in the command's output"
+    graded = [s for s, e in entries.items() if e["status"] == "graded"]
+    assert len(graded) > len(failed)
+
+
+def test_honest_submissions_get_exactly_their_points(graded_class):
+    with gradebook(graded_class["root"]) as gb:
+        for student in ("h-correct", "h-partial", "h-blank"):
+            want = graded_class["expect"][student]["auto"]
+            assert autograded_score(gb, student) == pytest.approx(want), student
+
+
+MALFORMED = [
+    "m-invalid-json", "m-not-a-notebook", "m-binary", "m-empty-file", "m-no-notebook",
+    "m-renamed", "m-copy-of", "m-stripped-metadata", "m-duplicate-test", "m-duplicate-answer",
+    "m-damaged-metadata", "m-answer-to-markdown", "m-no-cell-ids", "m-deleted-test",
+    "m-kernel-killed", "m-endless-loop", "m-stubborn-loop", "m-huge-output", "m-memory-hog",
+    "m-sys-exit"]
+
+
+@pytest.mark.parametrize("student", MALFORMED)
+def test_malformed_submission(graded_class, student):
+    expect = graded_class["expect"][student]
+    entry = graded_class["ledger"][student]
+    if "failed" in expect:
+        assert entry["status"] == "failed"
+        assert expect["failed"] in entry["reason"], entry["reason"]
+        return
+    assert entry["status"] == "graded", entry.get("reason")
+    with gradebook(graded_class["root"]) as gb:
+        assert autograded_score(gb, student) == pytest.approx(expect["auto"])
+    if "note" in expect:
+        assert any(expect["note"] in n for n in entry["notes"]), entry["notes"]
+    if "flag" in expect:
+        assert any(f["kind"] == expect["flag"] for f in entry["flags"]), entry["flags"]
+
+
+def test_learner_files_are_never_changed(graded_class, class_submissions):
+    root = graded_class["root"]
+    for student, (files, _) in class_submissions.items():
+        for name, data in files.items():
+            path = root / "submitted" / student / ASSIGNMENT / name
+            assert path.read_bytes() == data, f"{student}/{name} was modified"
+
+
+ATTACKS = [*corpus.ATTACKS, "a-before-setup", "a-shadow-module"]
+
+
+@pytest.mark.parametrize("student", ATTACKS)
+def test_attack_earns_nothing_and_is_flagged(graded_class, student):
+    entry = graded_class["ledger"][student]
+    with gradebook(graded_class["root"]) as gb:
+        sub = gb.find_submission(ASSIGNMENT, student)
+        assert autograded_score(gb, student) == 0.0
+        assert all((g.extra_credit or 0) == 0 for nb in sub.notebooks for g in nb.grades)
+    serious = [f for f in entry["flags"] if f["severity"] in ("high", "medium")]
+    assert serious, f"{student} was not flagged: {entry['flags']}"
+
+
+def test_points_the_kernel_gave_are_taken_back_with_a_comment(graded_class):
+    """The input transformer turns every hidden test into `pass`: nbgrader alone gives 17/17."""
+    entry = graded_class["ledger"]["a-input-transformer"]
+    zeroed = [g for g, c in entry["integrity"][ASSIGNMENT]["cells"].items()
+              if c["action"] == "zeroed"]
+    assert len(zeroed) == 13  # every autograded test passed in the kernel
+    with gradebook(graded_class["root"]) as gb:
+        sub = gb.find_submission_notebook(ASSIGNMENT, ASSIGNMENT, "a-input-transformer")
+        grades = {g.name: g for g in sub.grades}
+        for gid in zeroed:
+            assert grades[gid].auto_score == 0.0 and grades[gid].needs_manual_grade
+        comment = gb.find_comment("sigmoid_answer", ASSIGNMENT, ASSIGNMENT,
+                                  "a-input-transformer")
+        assert "Integrity check: sigmoid_values scored 0 instead of 2" in comment.auto_comment
+
+
+def _outputs(root, student, grade_id):
+    path = root / "autograded" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    nb = json.loads(path.read_text())
+    cell = next(c for c in nb["cells"]
+                if c["metadata"].get("nbgrader", {}).get("grade_id") == grade_id)
+    return "".join("".join(o.get("text", "")) + o.get("evalue", "") for o in cell["outputs"])
+
+
+@pytest.mark.parametrize(("student", "what"), [
+    ("a-gradebook", "blocked"),  # the gradebook is not there (and SQLite is refused)
+    ("a-read-solutions", "blocked"),  # nor are the solutions
+    ("a-network", "blocked"),  # no network
+])
+def test_the_sandbox_holds(graded_class, student, what):
+    out = _outputs(graded_class["root"], student, "sigmoid_answer")
+    assert what in out, out
+
+
+def test_sandbox_is_reported(graded_class):
+    assert "sandbox on (root mode)" in graded_class["proc"].stderr or \
+        "NO SANDBOX" in graded_class["proc"].stderr
+
+
+def test_feedback_explains_without_hidden_tests(graded_class):
+    root = graded_class["root"]
+    students = ["h-partial", "a-input-transformer", "a-before-setup", "m-renamed"]
+    proc = run_cli("feedback", ASSIGNMENT, "--course", root, "--students", *students, check=0)
+    assert "LEAK" not in proc.stderr
+    from logreg_course.instructor.feedback import _text_of
+
+    hidden = ['_lrc_grader.check("', "_lrc_install", "from logreg_course.grading.guard"]
+    pages = {}
+    for s in students:
+        page = root / "feedback" / s / ASSIGNMENT / f"{ASSIGNMENT}.html"
+        text = _text_of(page)
+        for line in hidden:
+            assert line not in text, f"{s}: the feedback quotes {line!r}"
+        pages[s] = text
+    # the reasons are the tests' messages, written for the learner
+    assert "compared the logits X w + b with the threshold" in pages["h-partial"]
+    assert "not numerically stable" in pages["h-partial"]
+    assert "Integrity check: sigmoid_values scored 0" in pages["a-input-transformer"]
+    assert "graded as 01-sigmoid.ipynb" in pages["m-renamed"]
+    # a learner whose notebook could not be graded gets no page, and the command says why
+    proc = run_cli("feedback", ASSIGNMENT, "--course", root, "--students", "m-invalid-json",
+                   check=0)
+    assert "no feedback for m-invalid-json: 01-sigmoid.ipynb is not valid JSON" in proc.stderr
+
+
+def test_export_report_lists_flagged_and_ungraded(graded_class, tmp_path):
+    root = graded_class["root"]
+    proc = run_cli("export", "--course", root, "--to", tmp_path, check=0)
+    assert "grades.csv" in proc.stderr
+    rows = (tmp_path / "grades.csv").read_text().splitlines()
+    assert rows[0].startswith("assignment,duedate,timestamp,student_id")
+    assert len(rows) == 1 + len(graded_class["expect"])
+    report = (tmp_path / "report.html").read_text()
+    assert report.count("data:image/png;base64,") == 2  # score histogram and pass rates
+    for section in ("Could not be graded", "Flagged by the integrity pass",
+                    "Waiting for manual grading", "Slowest submissions"):
+        assert section in report
+    for student in ("m-invalid-json", "m-kernel-killed", "a-input-transformer",
+                    "a-numpy-patch"):
+        assert student in report
