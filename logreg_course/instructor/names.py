@@ -12,6 +12,8 @@ nbgrader#1302), so collection and grading map these back.
 '01-sigmoid'
 >>> match_notebook("alice__01-sigmoid.ipynb", ["01-sigmoid"])
 '01-sigmoid'
+>>> match_notebook("01-sigmoid-2.ipynb", ["01-sigmoid"]), match_notebook("hw-2.ipynb", ["hw-1"])
+('01-sigmoid', None)
 >>> match_notebook("notes.ipynb", ["01-sigmoid"]) is None
 True
 """
@@ -56,9 +58,14 @@ def match_notebook(filename: str, expected) -> str | None:
     canonical expected name after a separator (an LMS prefix such as
     ``alice_12345_``) matches.
     """
-    name = canonical(filename)
     table = {canonical(e): e for e in expected}
-    if name in table:
-        return table[name]
-    hits = [e for c, e in table.items() if name.endswith("-" + c)]
-    return hits[0] if len(hits) == 1 else None
+    name = canonical(filename)
+    # Canvas appends "-1", "-2" to resubmitted files; only stripped when that is what makes
+    # the name match (an assignment may itself be called "hw-1")
+    for candidate in (name, re.sub(r"-\d{1,2}$", "", name)):
+        if candidate in table:
+            return table[candidate]
+        hits = [e for c, e in table.items() if candidate.endswith("-" + c)]
+        if len(hits) == 1:
+            return hits[0]
+    return None

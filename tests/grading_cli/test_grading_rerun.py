@@ -108,7 +108,7 @@ def _alive(pid):
 def test_killed_run_then_rerun_loses_and_doubles_nothing(tmp_path, notebooks):
     source, student = notebooks
     root = make_course(tmp_path / "course")
-    subs = make_class(source, student, n=10, seed=3)
+    subs = make_class(source, student, n=8, seed=3)
     submit(root, {s: ({f"{ASSIGNMENT}.ipynb": __import__("nbformat").writes(nb).encode()}, k)
                   for s, (nb, k) in subs.items()})
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}")
