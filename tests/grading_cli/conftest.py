@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import corpus
+import cli_corpus as corpus
 import nbformat
 import pytest
 from _cli_helpers import ASSIGNMENT, CELL_TIMEOUT, REPO, ledger, make_course, run_cli, submit

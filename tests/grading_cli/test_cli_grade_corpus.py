@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-import corpus
+import cli_corpus as corpus
 import pytest
 from _cli_helpers import ASSIGNMENT, autograded_score, gradebook, run_cli
 
