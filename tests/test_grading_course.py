@@ -28,8 +28,7 @@ import nbformat
 import pytest
 from grading_corpus import ATTACKS, WRONG, Case, build
 
-from logreg_course.assignments import (generate_student_version, source_notebook,
-                                       student_notebook)
+from logreg_course.assignments import generate_student_version, source_notebook, student_notebook
 from logreg_course.grading.nbgrade import Submission, grade_many, load_config
 from logreg_course.grading.recheck import recheck_notebook
 from logreg_course.grading.specs import get_spec
@@ -91,7 +90,7 @@ def test_student_version_earns_zero(graded, aid):
     assert all(c.score == 0 for c in _autograded(result, aid).values())
 
 
-# --- the corpus ------------------------------------------------------------------------------------
+# --- the corpus ----------------------------------------------------------------------------
 @pytest.mark.parametrize(("aid", "case"), CASES, ids=[f"{a}-{c.name}" for a, c in CASES])
 def test_submission_earns_exactly_its_intended_score(graded, aid, case: Case):
     result = graded[(aid, case.name)]
@@ -137,7 +136,7 @@ def test_a_submitted_logreg_ref_py_never_reaches_the_kernel_folder(graded):
     assert "logreg_ref.py" not in files  # CourseDirectory.ignore has *.py
 
 
-# --- generation ----------------------------------------------------------------------------------
+# --- generation ------------------------------------------------------------------------------
 @pytest.mark.parametrize("aid", ASSIGNMENTS)
 def test_student_version_is_what_generation_makes_now(aid):
     fresh = generate_student_version(aid)
