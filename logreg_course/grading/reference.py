@@ -57,7 +57,7 @@ def odds(p):
 def prob_from_odds(o):
     """:math:`o / (1 + o) = 1 / (1 + 1/o)`; 1 at ``o = inf``, 0 at ``o = 0``."""
     o = np.asarray(o, dtype=float)
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):  # inf / inf, replaced by 1
         return np.where(np.isinf(o), 1.0, o / (1.0 + o))
 
 
