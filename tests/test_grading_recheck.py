@@ -91,3 +91,16 @@ def test_values_cannot_be_forged_by_equality():
             return True
 
     assert isinstance(values.sanitize(AlwaysEqual()), values.Other)
+
+
+def test_scan_is_quiet_on_solutions_and_flags_the_attacks_the_kernel_cannot_stop():
+    from logreg_course.grading.scan import scan_notebook
+
+    for aid in ASSIGNMENTS:
+        assert scan_notebook(build(aid), source_notebook(aid)) == []
+        for case in WRONG[aid]:
+            assert scan_notebook(build(aid, case), source_notebook(aid)) == [], case.name
+    for name in ("input_transformer", "grader_replaced", "cell_above_setup", "read_disk",
+                 "frame_reader", "numpy_patch", "calls_logreg_ref"):
+        case = next(c for c in ATTACKS["01-sigmoid"] if c.name == name)
+        assert scan_notebook(build("01-sigmoid", case), source_notebook("01-sigmoid")), name
