@@ -21,6 +21,7 @@ the session fixture `graded`.
 
 from __future__ import annotations
 
+import os
 import time
 import warnings
 
@@ -33,7 +34,8 @@ from logreg_course.grading.nbgrade import Submission, grade_many, load_config
 from logreg_course.grading.recheck import recheck_notebook
 from logreg_course.grading.specs import get_spec
 
-pytestmark = pytest.mark.grading
+# With pytest-xdist, `--dist loadgroup` keeps these on one worker (one grading run).
+pytestmark = [pytest.mark.grading, pytest.mark.xdist_group("nbgrader")]
 
 ASSIGNMENTS = ("01-sigmoid", "02-log-odds", "03-maximum-likelihood")
 CASES = [(aid, case) for aid in ASSIGNMENTS for case in WRONG[aid] + ATTACKS[aid]]
@@ -53,9 +55,11 @@ def graded():
         jobs.append(Submission(aid, "blank", student_notebook(aid).read_text()))
         for case in WRONG[aid] + ATTACKS[aid]:
             jobs.append(Submission(aid, case.name, _json(build(aid, case)), case.files))
+    # Two grading processes use both cores; under pytest-xdist the workers already do.
+    workers = 1 if os.environ.get("PYTEST_XDIST_WORKER") else 2
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # SQLAlchemy chatter inside nbgrader
-        results = grade_many(jobs, workers=2)
+        results = grade_many(jobs, workers=workers)
     for (aid, name), result in results.items():
         assert result.success, f"{aid}/{name} could not be autograded:\n{result.log[-2000:]}"
     return results
