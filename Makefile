@@ -12,6 +12,7 @@ STAMP  := $(VENV)/.installed
 
 help:
 	@echo "make book        build the course website into _build/html and print where it is"
+	@echo "make book-instructor  the website plus solutions, into _build/instructor/html"
 	@echo "make test        install everything and run the whole test suite"
 	@echo "make lab         open the student notebooks in JupyterLab"
 	@echo "make lint        ruff"
@@ -22,9 +23,18 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e ".[dev]"
 	touch $(STAMP)
 
+# Warnings are errors and a failing code cell fails the build; executed pages are cached
+# in _build/.jupyter_cache, so an unchanged page is not run again.
 book: $(STAMP)
 	$(BIN)/jupyter-book build --warningiserror --nitpick --keep-going .
 	@echo "The course is built: open file://$(CURDIR)/_build/html/index.html"
+
+book-open: book
+	$(BIN)/python -m webbrowser -t "file://$(CURDIR)/_build/html/index.html"
+
+# The public site plus the solution notebooks (rendered, not run): never publish it.
+book-instructor: $(STAMP)
+	$(BIN)/python scripts/build_instructor_edition.py
 
 sysdeps:
 	bash scripts/ensure-system-deps.sh

@@ -1,5 +1,10 @@
-"""logreg_course: the course machinery around `logreg_ref`.
+"""logreg_course: the course's own helpers, next to the reference `logreg_ref`.
 
+* `logreg_course.explorers` embeds the book's interactive explorers (a sigmoid
+  explorer and a threshold explorer) in a page: a code cell calls a function,
+  the function returns HTML with the data computed at build time, and the
+  site's JavaScript (``_static/explorers.js``) makes it interactive without a
+  kernel;
 * `logreg_course.assignments`: the six nbgrader assignments (ids, paths) and
   `release`, which regenerates a student notebook in ``chapters/exercises/``;
 * `logreg_course.selfcheck`: the diagnostics learners run in the visible

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._special import sigmoid, softplus
-
 __all__ = [
     "BinaryObjective",
     "binary_cross_entropy",
@@ -43,7 +41,17 @@ def _residual(z, y):
     :math:`(1-y)\sigma(z) - y\,\sigma(-z)` equals :math:`\sigma(z) - y` for
     any :math:`y \in [0, 1]`.
     """
-    return (1.0 - y) * sigmoid(z) - y * sigmoid(-z)
+    p, q = _sigmoid_pair(z)
+    return (1.0 - y) * p - y * q
+
+
+def _sigmoid_pair(z):
+    """Return ``(sigmoid(z), sigmoid(-z))`` from a single exponential ``e = exp(-|z|)``."""
+    with np.errstate(under="ignore"):
+        e = np.exp(-np.abs(z))
+    big, small = 1.0 / (1.0 + e), e / (1.0 + e)
+    positive = z >= 0
+    return np.where(positive, big, small), np.where(positive, small, big)
 
 
 def binary_cross_entropy(y, z, sample_weight=None):
@@ -81,8 +89,22 @@ def binary_cross_entropy(y, z, sample_weight=None):
     y = np.asarray(y, dtype=np.float64)
     z = np.asarray(z, dtype=np.float64)
     s = _weights(sample_weight, z.shape[0])
-    losses = softplus(z) - y * z
-    return float(np.dot(s, losses) / s.sum())
+    # Normalise the weights first: the mean of two losses of 1e308 must not overflow.
+    return float(np.dot(s / s.sum(), _per_sample_loss(z, y)))
+
+
+def _per_sample_loss(z, y):
+    r"""Return :math:`\ell(y, z) = \operatorname{softplus}(z) - yz` without cancellation.
+
+    Written as :math:`(1-y)\operatorname{softplus}(z) + y\operatorname{softplus}(-z)`
+    (the same value, because :math:`\operatorname{softplus}(z) - z =
+    \operatorname{softplus}(-z)`): for :math:`y = 1` and large :math:`z`, the
+    direct form subtracts two nearly equal numbers and loses the small loss
+    :math:`\approx e^{-z}`.
+    """
+    with np.errstate(under="ignore"):
+        tail = np.log1p(np.exp(-np.abs(z)))  # shared by softplus(z) and softplus(-z)
+    return (1.0 - y) * (np.maximum(z, 0.0) + tail) + y * (np.maximum(-z, 0.0) + tail)
 
 
 def binary_cross_entropy_gradient(X, y, coef, intercept=0.0, sample_weight=None):
@@ -192,7 +214,7 @@ class BinaryObjective:
 
     def value_from_logits(self, theta, z):
         w, _ = self.split(theta)
-        return float(self.s @ (softplus(z) - self.y * z) + 0.5 * self.l2 * (w @ w))
+        return float(self.s @ _per_sample_loss(z, self.y) + 0.5 * self.l2 * (w @ w))
 
     def gradient_from_logits(self, theta, z):
         w, _ = self.split(theta)
@@ -202,11 +224,18 @@ class BinaryObjective:
 
     def hessian_from_logits(self, z):
         # p(1-p) = sigmoid(z) sigmoid(-z): no cancellation in either tail.
-        h = self.s * sigmoid(z) * sigmoid(-z)
+        p, q = _sigmoid_pair(z)
+        h = self.s * p * q
         X = self.X
         d = self.n_features
         H = np.empty((self.n_params, self.n_params))
-        H[:d, :d] = X.T @ (h[:, None] * X)
+        # X' diag(h) X = B'B with B = sqrt(h) X: numpy evaluates B.T @ B with a
+        # symmetric rank-k update (half the work of a general product), and the
+        # buffer for B is reused across Newton iterations.
+        if getattr(self, "_buffer", None) is None:
+            self._buffer = np.empty_like(X)
+        B = np.multiply(X, np.sqrt(h)[:, None], out=self._buffer)
+        H[:d, :d] = B.T @ B
         H[np.diag_indices(d)] += self.l2
         if self.fit_intercept:
             H[:d, d] = H[d, :d] = X.T @ h

@@ -11,21 +11,22 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._multinomial import MultinomialObjective
 from ._separation import find_separating_direction
 from ._solvers import _binary_objective, elastic_net_solve, newton_solve
-from ._special import log_sigmoid, sigmoid
+from ._special import log_sigmoid, log_softmax, sigmoid, softmax
 from .exceptions import ConvergenceWarning, RankDeficientWarning, SeparationError
 
 __all__ = ["LogisticRegression"]
 
-_SOLVERS = ("auto", "newton", "split-lbfgsb")
+_SOLVERS = ("auto", "newton", "proximal-newton")
 
 
 class LogisticRegression(ClassifierMixin, BaseEstimator):
     r"""Logistic regression that minimises scikit-learn's objective exactly.
 
-    Binary problems only (multinomial for three or more classes comes with
-    softmax regression).
+    Two classes give binary logistic regression; three or more give
+    multinomial (softmax) regression, as in scikit-learn.
 
     Parameters
     ----------
@@ -44,22 +45,27 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         or for L1 the KKT residual, is at most `tol`. Much tighter than
         scikit-learn's default 1e-4, which leaves coefficients off by up to 1e-2.
     max_iter : int, default=100
-        Maximum number of Newton iterations (L-BFGS-B iterations for L1).
-    solver : {"auto", "newton", "split-lbfgsb"}, default="auto"
-        ``"newton"``: Newton/IRLS with exact Hessian, Cholesky and an Armijo
-        line search (L2 or no penalty). ``"split-lbfgsb"``: L-BFGS-B on
-        :math:`w = u - v` plus an active-set Newton polish (any penalty; the
-        only choice when ``l1_ratio > 0``). ``"auto"`` picks ``"newton"`` when
-        it can.
+        Maximum number of (proximal) Newton iterations.
+    solver : {"auto", "newton", "proximal-newton"}, default="auto"
+        ``"newton"``: Newton/IRLS with an Armijo line search (L2 or no
+        penalty); binary problems use the exact Hessian and Cholesky,
+        multinomial ones Hessian-free conjugate gradients (Newton-CG).
+        ``"proximal-newton"``: proximal Newton steps whose L1-penalised
+        quadratic model is minimised exactly by an active-set (feature-sign)
+        search (any penalty; the only choice when ``l1_ratio > 0``).
+        ``"auto"`` picks ``"newton"`` when it can.
 
     Attributes
     ----------
-    coef_ : ndarray of shape (1, n_features)
-        Weights :math:`w` (log-odds per unit of each feature).
-    intercept_ : ndarray of shape (1,)
-        Intercept :math:`b` (zero when ``fit_intercept=False``).
-    classes_ : ndarray of shape (2,)
-        The class labels, sorted; ``classes_[1]`` is the positive class.
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+        Weights :math:`w` (log-odds per unit of each feature); for
+        :math:`K \ge 3` classes one row per class, summing to zero over classes.
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+        Intercept :math:`b` (zero when ``fit_intercept=False``); for
+        :math:`K \ge 3` one per class, summing to zero.
+    classes_ : ndarray of shape (n_classes,)
+        The class labels, sorted; in the binary case ``classes_[1]`` is the
+        positive class.
     n_features_in_ : int
         Number of features seen in `fit`.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -83,6 +89,12 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     :math:`C S` with :math:`S = \sum_i s_i`:
     :math:`\frac1S\sum_i s_i\ell_i + \frac{1-\rho}{2CS}\lVert w\rVert^2
     + \frac{\rho}{CS}\lVert w\rVert_1`, whose gradient `tol` refers to.
+
+    For :math:`K \ge 3` classes the loss is the multinomial cross-entropy
+    :math:`\ell_i = \log\sum_k e^{z_{ik}} - z_{i y_i}` with
+    :math:`z_{ik} = x_i^\top w_k + b_k`, the penalty applies to all of
+    :math:`W`, and the result is reported in scikit-learn's symmetric
+    parametrisation (:math:`\sum_k w_k = 0`, :math:`\sum_k b_k = 0`).
 
     With ``C=np.inf`` the maximum-likelihood estimate exists only if the
     classes are not separated; `fit` checks this with a linear program and
@@ -128,7 +140,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         if self.solver == "newton" and rho > 0 and np.isfinite(C):
             raise ValueError(
                 f"solver='newton' handles only the L2 penalty (l1_ratio=0); got "
-                f"l1_ratio={rho!r}. Use solver='split-lbfgsb' or 'auto'.")
+                f"l1_ratio={rho!r}. Use solver='proximal-newton' or 'auto'.")
         cw = self.class_weight
         if not (cw is None or cw == "balanced" or isinstance(cw, dict)):
             raise ValueError(f"class_weight must be None, 'balanced' or a dict; got {cw!r}.")
@@ -181,31 +193,52 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             raise ValueError(
                 "LogisticRegression needs samples of at least 2 classes in the data, but the "
                 f"data contain only one class: {self.classes_[0]!r}.")
-        if n_classes > 2:
-            raise ValueError(
-                f"This LogisticRegression is binary; y has {n_classes} classes "
-                f"({self.classes_.tolist()}).")
         y_index = np.searchsorted(self.classes_, y)
         if self.class_weight is not None:
-            cw = compute_class_weight(self.class_weight, classes=self.classes_, y=y,
-                                      sample_weight=sample_weight)
-            s = s * cw[y_index]
+            # A class with zero total weight gets an infinite "balanced" weight;
+            # its samples all weigh zero, so keep them at zero (not inf * 0 = NaN).
+            with np.errstate(divide="ignore", invalid="ignore"):
+                cw = compute_class_weight(self.class_weight, classes=self.classes_, y=y,
+                                          sample_weight=sample_weight)
+                s = np.where(s > 0, s * cw[y_index], 0.0)
         if not np.any(s > 0):
             raise ValueError("All sample weights are zero after applying class_weight.")
         if np.unique(y_index[s > 0]).size < 2:
             raise ValueError("Only one class has non-zero sample weight: the model needs "
                              "samples of at least 2 classes.")
-        self._fit_binary(X, y_index.astype(np.float64), s)
+        C, rho = float(self.C), float(self.l1_ratio)
+        if np.isinf(C):
+            self._check_mle_exists(X, y_index, n_classes, s)
+        if n_classes == 2:
+            objective, l1 = _binary_objective(X, y_index.astype(np.float64), C, s,
+                                              self.fit_intercept, rho)
+        else:
+            l2 = 0.0 if np.isinf(C) else (1.0 - rho) / (C * s.sum())
+            l1 = 0.0 if np.isinf(C) else rho / (C * s.sum())
+            objective = MultinomialObjective(X, y_index, n_classes, s, l2, self.fit_intercept)
+        result = self._solve(objective, l1)
+        W, b = objective.split(result.theta)
+        if n_classes == 2:
+            self.coef_ = np.asarray(W, dtype=np.float64).reshape(1, -1).copy()
+            self.intercept_ = np.array([b], dtype=np.float64)
+        else:
+            W, b = W.copy(), np.asarray(b, dtype=np.float64).copy()
+            # Symmetric parametrisation: only class differences are identified.
+            # Unpenalised parts (intercepts; all of W when C=inf) are centred
+            # explicitly; an L2 penalty makes W sum to zero on its own.
+            b -= b.mean()
+            if l1 == 0.0:
+                W -= W.mean(axis=0)
+            self.coef_, self.intercept_ = W, b
+        self.n_iter_ = np.array([result.n_iter], dtype=np.int32)
         return self
 
-    def _fit_binary(self, X, y01, s):
+    def _solve(self, objective, l1):
         C, rho = float(self.C), float(self.l1_ratio)
         unpenalised = np.isinf(C)
-        if unpenalised:
-            self._check_mle_exists(X, y01, s)
-        objective, l1 = _binary_objective(X, y01, C, s, self.fit_intercept, rho)
         theta0 = np.zeros(objective.n_params)
-        use_newton = self.solver == "newton" or (self.solver == "auto" and (unpenalised or rho == 0))
+        use_newton = self.solver == "newton" or (
+            self.solver == "auto" and (unpenalised or rho == 0))
         if use_newton:
             result = newton_solve(objective, theta0, tol=self.tol, max_iter=self.max_iter)
             if not result.converged:
@@ -216,14 +249,11 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                     ConvergenceWarning, stacklevel=3)
         else:
             result = elastic_net_solve(objective, l1, theta0, tol=self.tol,
-                                       max_iter=max(self.max_iter, 1000))
-        w, b = objective.split(result.theta)
-        self.coef_ = w.reshape(1, -1).copy()
-        self.intercept_ = np.array([b])
-        self.n_iter_ = np.array([result.n_iter], dtype=np.int32)
+                                       max_iter=self.max_iter)
+        return result
 
-    def _check_mle_exists(self, X, y01, s):
-        direction = find_separating_direction(X, y01.astype(int), 2, self.fit_intercept, s)
+    def _check_mle_exists(self, X, y_index, n_classes, s):
+        direction = find_separating_direction(X, y_index, n_classes, self.fit_intercept, s)
         if direction is not None:
             raise SeparationError(
                 "The classes are linearly separable (complete or quasi-complete separation), "
@@ -231,7 +261,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                 "coefficients grow without bound. Use a finite C (an L2 or L1 penalty), "
                 "or remove the separating features.", direction=direction)
         Xt = np.column_stack([X, np.ones(len(X))]) if self.fit_intercept else X
-        rank = np.linalg.matrix_rank(Xt[s > 0])
+        rank = np.linalg.matrix_rank(Xt[s > 0]) if Xt.shape[1] else 0
         if rank < Xt.shape[1]:
             warnings.warn(
                 f"The design matrix has rank {rank} < {Xt.shape[1]} parameters (collinear "
@@ -241,35 +271,40 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------- prediction
     def decision_function(self, X):
-        """Logits :math:`z = Xw + b` (log-odds of ``classes_[1]``), shape (n_samples,)."""
+        """Logits: shape (n_samples,) for two classes (log-odds of ``classes_[1]``),
+        (n_samples, n_classes) otherwise."""
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, accept_sparse=False, reset=False)
-        return X @ self.coef_[0] + self.intercept_[0]
+        Z = X @ self.coef_.T + self.intercept_
+        return Z[:, 0] if Z.shape[1] == 1 else Z
 
     def predict_proba(self, X):
-        """Class probabilities, shape (n_samples, 2): ``[sigmoid(-z), sigmoid(z)]``.
+        """Class probabilities, shape (n_samples, n_classes).
 
-        Both columns are computed from the logit, so the small one keeps its
-        relative precision (scikit-learn's ``1 - sigmoid(z)`` rounds to 0 for z > 37).
+        Binary: ``[sigmoid(-z), sigmoid(z)]``, both from the logit, so the
+        small one keeps its relative precision (scikit-learn's
+        ``1 - sigmoid(z)`` rounds to 0 for z > 37). Multinomial: a max-shifted
+        softmax of the logits.
         """
-        z = self.decision_function(X)
-        return np.column_stack([sigmoid(-z), sigmoid(z)])
+        Z = self.decision_function(X)
+        if Z.ndim == 1:
+            return np.column_stack([sigmoid(-Z), sigmoid(Z)])
+        return softmax(Z, axis=1)
 
     def predict_log_proba(self, X):
-        """Log-probabilities ``[log_sigmoid(-z), log_sigmoid(z)]``, exact in the tails.
+        """Log-probabilities, exact in the tails (``log_sigmoid`` / ``log_softmax`` of the logits).
 
         Not ``np.log(predict_proba(X))``, which is ``-inf`` once a probability
         underflows.
         """
-        z = self.decision_function(X)
-        return np.column_stack([log_sigmoid(-z), log_sigmoid(z)])
+        Z = self.decision_function(X)
+        if Z.ndim == 1:
+            return np.column_stack([log_sigmoid(-Z), log_sigmoid(Z)])
+        return log_softmax(Z, axis=1)
 
     def predict(self, X):
-        """Predicted labels: ``classes_[1]`` where z > 0 (p > 0.5), else ``classes_[0]``."""
-        z = self.decision_function(X)
-        return self.classes_[(z > 0).astype(int)]
+        """Predicted labels: the class of largest logit (binary: ``classes_[1]`` iff z > 0)."""
+        Z = self.decision_function(X)
+        index = (Z > 0).astype(int) if Z.ndim == 1 else np.argmax(Z, axis=1)
+        return self.classes_[index]
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = False
-        return tags

@@ -68,14 +68,14 @@ def find_separating_direction(X, y_index, n_classes=2, fit_intercept=True, sampl
         n_vars = p
     else:
         # Variables beta (K*p); one row per (i, k != y_i): x~_i (beta_{y_i} - beta_k).
-        rows, n_vars = [], n_classes * p
+        n_vars = n_classes * p
+        rows = []
         for k in range(n_classes):
-            mask = yk != k
-            block = np.zeros((mask.sum(), n_vars))
-            for j, label in enumerate(yk[mask]):
-                block[j, label * p:(label + 1) * p] = Xs[mask][j]
-            block[:, k * p:(k + 1) * p] -= Xs[mask]
-            rows.append(block)
+            idx = np.flatnonzero(yk != k)
+            block = np.zeros((idx.size, n_classes, p))
+            block[np.arange(idx.size), yk[idx]] = Xs[idx]
+            block[:, k] -= Xs[idx]
+            rows.append(block.reshape(idx.size, n_vars))
         A = np.vstack(rows)
     res = linprog(-A.sum(axis=0), A_ub=-A, b_ub=np.zeros(len(A)),
                   bounds=[(-1.0, 1.0)] * n_vars, method="highs")

@@ -140,7 +140,7 @@ def log_sigmoid(z):
 
 
 def logit(p):
-    r"""Log-odds :math:`\operatorname{logit}(p) = \log\bigl(p / (1 - p)\bigr)`, the inverse of `sigmoid`.
+    r"""Log-odds :math:`\log\bigl(p / (1 - p)\bigr)`, the inverse of `sigmoid`.
 
     Parameters
     ----------
@@ -221,15 +221,39 @@ def logsumexp(a, axis=None, keepdims=False):
     array([6.93147181e-001, 1.00000000e+308])
     """
     a = _as_float(a)
+    if axis is None:  # reduce over everything: work on the flattened array
+        shape = (1,) * a.ndim
+        _, log_sum, m = _shift_by_max(a.reshape(-1), 0)
+        out = (log_sum + m).reshape(shape)
+    else:
+        _, log_sum, m = _shift_by_max(a, axis)
+        out = log_sum + m
+    if not keepdims:
+        out = np.squeeze(out, axis=axis)
+    return out[()] if out.ndim == 0 else out
+
+
+def _shift_by_max(a, axis):
+    """Return ``(a - m, log(sum(exp(a - m))), m)`` with ``m`` the max along `axis` (kept dims).
+
+    Two details keep full precision. The shifted logits are returned separately:
+    ``a - m`` is exact for nearby values, whereas ``a - logsumexp(a)`` subtracts
+    two large numbers and loses ``log2(|m|)`` bits. And the maximal term, which
+    is exactly ``exp(0) = 1``, is taken out of the sum so that
+    ``log(1 + rest) = log1p(rest)`` keeps the digits of a small ``rest``.
+    """
     m = np.max(a, axis=axis, keepdims=True)
     m = np.where(np.isfinite(m), m, 0.0)  # avoid inf - inf; the sum carries the infinity
-    with np.errstate(over="ignore", under="ignore", divide="ignore"):
+    with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
         # a - m may overflow to -inf for |a| near 1e308: exp(-inf) = 0 is right.
-        s = np.sum(np.exp(a - m), axis=axis, keepdims=True)
-        out = np.log(s) + m
-    if not keepdims:
-        out = np.squeeze(out, axis=axis) if axis is not None else out.reshape(())
-    return out[()] if out.ndim == 0 else out
+        shifted = a - m
+        e = np.exp(shifted)
+        top = np.argmax(shifted, axis=axis, keepdims=True)
+        top_term = np.take_along_axis(e, top, axis=axis)
+        np.put_along_axis(e, top, 0.0, axis=axis)
+        rest = np.sum(e, axis=axis, keepdims=True)
+        log_sum = np.where(top_term == 1.0, np.log1p(rest), np.log(rest + top_term))
+    return shifted, log_sum, m
 
 
 def log_softmax(a, axis=-1):
@@ -257,9 +281,9 @@ def log_softmax(a, axis=-1):
     >>> log_softmax([1000.0, 1.0])
     array([   0., -999.])
     """
-    a = _as_float(a)
-    with np.errstate(over="ignore"):
-        return a - logsumexp(a, axis=axis, keepdims=True)
+    shifted, log_sum, _ = _shift_by_max(_as_float(a), axis)
+    with np.errstate(invalid="ignore"):  # a row of all -inf defines no distribution: NaN
+        return shifted - log_sum
 
 
 def softmax(a, axis=-1):
