@@ -88,6 +88,28 @@ def test_wald_interval_matches_statsmodels(statsmodels_spector):
                                                            rel=1e-14)
 
 
+def test_reference_agrees_with_logreg_ref_interpret():
+    """The grader's (w, b)-based formulas and logreg_ref.interpret's model-based ones."""
+    import logreg_ref as lr
+    from logreg_ref import interpret
+
+    X, y = ref.spector()
+    model = lr.LogisticRegression(C=np.inf).fit(X, y)
+    w, b, se = ref.spector_fit()
+    table = interpret.coef_table(model, X)
+    np.testing.assert_allclose(se, table.std_err, rtol=1e-8)
+    lo, hi = ref.wald_ci_odds_ratio(w, se[:3])
+    np.testing.assert_allclose(np.column_stack([lo, hi]), table.odds_ratio_conf_int[:3],
+                               rtol=1e-8)
+    np.testing.assert_allclose(ref.average_marginal_effects(X, w, b),
+                               interpret.marginal_effects(model, X, at="overall").effect,
+                               rtol=1e-8)
+    np.testing.assert_allclose(ref.marginal_effects_at_mean(X, w, b),
+                               interpret.marginal_effects(model, X, at="mean").effect, rtol=1e-8)
+    dummy = interpret.marginal_effects(model, X, at="overall", dummy=True).effect[2]
+    assert ref.discrete_change(X, w, b, 2) == pytest.approx(dummy, rel=1e-8)
+
+
 # --- the reference against SciPy, scikit-learn, high precision, finite differences ---------------
 def test_sigmoid_derivative_is_correctly_rounded():
     getcontext().prec = 40
