@@ -8,10 +8,10 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help book book-open book-instructor test test-fast lint lab sysdeps constraints clean
+.PHONY: help book book-instructor test test-fast lint lab sysdeps constraints clean
 
 help:
-	@echo "make book        build the course website into _build/html and print where it is"
+	@echo "make book        build the course website into _build/html and open it"
 	@echo "make book-instructor  the website plus solutions, into _build/instructor/html"
 	@echo "make test        install everything and run the whole test suite"
 	@echo "make lab         open the student notebooks in JupyterLab"
@@ -27,10 +27,7 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 # in _build/.jupyter_cache, so an unchanged page is not run again.
 book: $(STAMP)
 	$(BIN)/jupyter-book build --warningiserror --nitpick --keep-going .
-	@echo "The course is built: open file://$(CURDIR)/_build/html/index.html"
-
-book-open: book
-	$(BIN)/python -m webbrowser -t "file://$(CURDIR)/_build/html/index.html"
+	@$(BIN)/python scripts/open_book.py
 
 # The public site plus the solution notebooks (rendered, not run): never publish it.
 book-instructor: $(STAMP)
@@ -50,7 +47,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab chapters
+	$(BIN)/jupyter lab chapters/exercises $(if $(filter 0,$(shell id -u)),--allow-root)
 
 constraints: $(STAMP)
 	{ sed -n '1,3p' requirements/constraints.txt; $(BIN)/pip freeze --exclude-editable | grep -v '^-e'; } > requirements/constraints.tmp

@@ -19,7 +19,7 @@ from pathlib import Path
 import nbformat
 
 __all__ = ["ASSIGNMENT_IDS", "REPO", "available", "generate_student_version", "release",
-           "source_notebook", "student_notebook"]
+           "release_all", "source_notebook", "student_notebook"]
 
 #: Every assignment of the course, in chapter order.
 ASSIGNMENT_IDS = ("01-sigmoid", "02-log-odds", "03-maximum-likelihood", "04-thresholds",
@@ -66,3 +66,8 @@ def release(assignment_id: str, repo: Path = REPO, dest: Path | None = None) -> 
     nbformat.write(nb, str(tmp))
     shutil.move(tmp, target)
     return target
+
+
+def release_all(repo: Path = REPO) -> list[Path]:
+    """`release` every assignment that has a source notebook."""
+    return [release(aid, repo) for aid in available(repo)]

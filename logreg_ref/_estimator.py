@@ -50,9 +50,10 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         ``"newton"``: Newton/IRLS with an Armijo line search (L2 or no
         penalty); binary problems use the exact Hessian and Cholesky,
         multinomial ones Hessian-free conjugate gradients (Newton-CG).
-        ``"proximal-newton"``: proximal Newton steps with a coordinate-descent
-        inner solver, glmnet's method (any penalty; the only choice when
-        ``l1_ratio > 0``). ``"auto"`` picks ``"newton"`` when it can.
+        ``"proximal-newton"``: proximal Newton steps whose L1-penalised
+        quadratic model is minimised exactly by an active-set (feature-sign)
+        search (any penalty; the only choice when ``l1_ratio > 0``).
+        ``"auto"`` picks ``"newton"`` when it can.
 
     Attributes
     ----------

@@ -19,7 +19,7 @@ print expected values.
 
 from __future__ import annotations
 
-import secrets
+import os
 import warnings
 import zlib
 from collections.abc import Callable, Sequence
@@ -52,19 +52,24 @@ class Fail(AssertionError):
     """A check failed; the message is written for the learner."""
 
 
+_urandom = os.urandom  # bound before any learner code can rebind os.urandom
+
+
 class Context:
-    """Random streams and data for one grading session.
+    """Random streams and data for grading.
 
     Parameters
     ----------
     salt : int, optional
-        Seeds the salted stream; by default fresh entropy every session
-        (``secrets.randbits``). The fixed stream never changes.
+        Seeds the salted stream; by default fresh entropy from ``os.urandom``.
+        The fixed stream never changes.
+    cache : dict, optional
+        Data sets already loaded (shared between contexts).
     """
 
-    def __init__(self, salt: int | None = None):
-        self.salt = secrets.randbits(63) if salt is None else int(salt)
-        self._cache: dict = {}
+    def __init__(self, salt: int | None = None, cache: dict | None = None):
+        self.salt = int.from_bytes(_urandom(8), "little") >> 1 if salt is None else int(salt)
+        self._cache: dict = {} if cache is None else cache
 
     def rng(self, grade_id: str, salted: bool = False) -> np.random.Generator:
         key = zlib.crc32(grade_id.encode())
@@ -235,7 +240,7 @@ def assert_close(actual, expected, what: str, *, rtol: float, atol: float = 0.0,
                f"the tolerance is rtol={rtol:g}" + (f", atol={atol:g}" if atol else "") + ").")
     for hint, candidate in hints:
         c = np.asarray(candidate, dtype=np.float64)
-        if c.shape == a.shape and not np.any(_mismatch(a, c, 1e-8, 1e-12)):
+        if c.shape == a.shape and not np.any(_mismatch(a, c, 1e-8, 0.0)):
             message += f" It looks like {hint}."
             break
     raise Fail(message)

@@ -240,14 +240,18 @@ class _SlotView:
 class Grader:
     """Runs the checks of one assignment against the learner's namespace."""
 
-    __slots__ = ("_ctx", "_monitor", "_namespace", "_policy", "_snapshot", "_spec",
+    __slots__ = ("_ctx", "_monitor", "_namespace", "_policy", "_salt", "_snapshot", "_spec",
                  "_ufunc_ids", "assignment_id")
 
     def __init__(self, assignment_id, namespace, shell=None, salt=None):
         self.assignment_id = assignment_id
         self._spec = get_spec(assignment_id)
-        self._ctx = Context(salt)
-        for check in self._spec.checks.values():  # inputs and data now, before learner code
+        # Data are loaded now, before learner code exists. The salt of the salted inputs is
+        # drawn afresh inside every check (unless fixed for debugging), so no salt exists
+        # while the learner's cells run.
+        self._salt = salt
+        self._ctx = Context(0)
+        for check in self._spec.checks.values():
             check.build(self._ctx)
         self._namespace = namespace
         self._policy = Policy()
@@ -272,7 +276,7 @@ class Grader:
                     "the test cannot be trusted and scores 0. Do not patch numpy, logreg_ref, "
                     "builtins, IPython or the grader.")
         check = self._spec[grade_id]
-        calls, verify = check.build(self._ctx)
+        calls, verify = check.build(Context(self._salt, cache=self._ctx._cache))
         outcomes = []
         for call in calls:
             fn = self._namespace.get(call.function, _MISSING)

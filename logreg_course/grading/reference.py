@@ -1,10 +1,11 @@
 """Trusted expected values for the checks, and the data sets they use.
 
-Everything that `logreg_ref` provides is taken from it; the few quantities it
-does not have yet (odds-ratio intervals and marginal effects arrive with
-``logreg_ref.interpret``) are written out here from their formulas, and the
-test suite proves them against statsmodels and published Stata values. When
-``logreg_ref.interpret`` lands, these wrappers should delegate to it.
+Everything that `logreg_ref` provides as a function of arrays is taken from it.
+``logreg_ref.interpret`` works on fitted models, while the notebooks' functions
+take ``(w, b)``; the odds-ratio intervals, marginal effects and discrete change
+are therefore written out here from their formulas, and the test suite proves
+them against ``logreg_ref.interpret``, statsmodels and the published Stata
+values for the spector data.
 
 Conventions (the notebooks' docstrings say the same):
 
@@ -57,7 +58,7 @@ def odds(p):
 def prob_from_odds(o):
     """:math:`o / (1 + o) = 1 / (1 + 1/o)`; 1 at ``o = inf``, 0 at ``o = 0``."""
     o = np.asarray(o, dtype=float)
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):  # inf / inf, replaced by 1
         return np.where(np.isinf(o), 1.0, o / (1.0 + o))
 
 

@@ -6,11 +6,11 @@ Tolerances (why these numbers):
   correctly rounded operations (a division, an ``exp``), so any correct
   formula is within a few ulp.
 * **rtol 1e-10** for marginal effects: ``p(1-p)`` written as ``p * (1 - p)``
-  loses up to ``1/(1-p)`` ulp to cancellation; with ``|z| <= 6`` on these
-  inputs that is < 1e-13, and averages over rows add no more than rounding.
+  loses up to ``1/(1-p)`` ulp to cancellation; with ``|z|`` up to ~7 on these
+  inputs that is ~1e3 ulp, < 1e-12, and averages over rows add no more than rounding.
 * **rtol 1e-4** for Wald intervals: it accepts the customary rounding of the
-  critical value to 1.96 (relative error 1.8e-5 in ``z``, times ``se <= 1.5``
-  in the exponent: < 3e-5 in the bound) and rejects every real mistake
+  critical value to 1.96 (``1.96 - z = 3.6e-5``, times ``se <= 1.5`` in the
+  exponent: < 6e-5 relative in the bound) and rejects every real mistake
   (the 90 % value 1.645 instead of 1.96 is off by 16 % in ``z``; an interval on
   the wrong scale is off by orders of magnitude). So a hard-coded 1.96 passes
   the 95 % check and fails only the check at other levels.
@@ -49,6 +49,7 @@ def odds_values(ctx):
     def verify(outcomes):
         for p, out in zip(ps, outcomes, strict=True):
             o = as_array(out.value, "odds(p)", shape=p.shape)
+            # one subtraction (exact for p >= 1/2) and one division: <= 2 ulp
             assert_close(o, ref.odds(p), "odds(p)", rtol=1e-12, hints=[
                 ("you computed the odds against, (1 - p) / p", (1 - p) / p),
                 ("you returned the log-odds", np.log(ref.odds(p)))])
@@ -119,6 +120,7 @@ def _check_ci(out, coef, se, level, what):
     z = ref.normal_quantile(level)
     log_scale = "you built the interval on the log-odds scale and did not exponentiate"
     symmetric = "you used exp(coef) ± z·se: build coef ± z·se first, then exponentiate both"
+    # 1e-4 accepts z rounded to 1.96 (< 6e-5 in the bound), rejects any wrong level or scale
     assert_close(lower, lo, f"the lower bounds of {what}", rtol=1e-4, hints=[
         (log_scale, coef - z * se), (symmetric, np.exp(coef) - z * se)])
     assert_close(upper, hi, f"the upper bounds of {what}", rtol=1e-4, hints=[
@@ -165,6 +167,7 @@ def marginal_effects_values(ctx):
             what = "marginal_effects(x, w, b)"
             v = as_array(out.value, what, shape=w.shape)
             p = ref.sigmoid(x @ w + b)
+            # p * (1 - p) loses 1/(1-p) ulp to cancellation: ~1e3 ulp at |z| = 7, < 1e-12
             assert_close(v, ref.marginal_effects(x, w, b), what, rtol=1e-10, hints=[
                 ("you computed p * w: the derivative of sigma is p(1 - p)", p * w),
                 ("you forgot the intercept b", ref.marginal_effects(x, w, 0.0)),

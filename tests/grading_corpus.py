@@ -1,0 +1,502 @@
+"""Submissions for the course-integrity tests, built from the student notebooks.
+
+A submission is the student version (``chapters/exercises/<id>.ipynb``) with its
+answer cells filled in: by default with the solution code from the source
+notebook, and then edited, one realistic mistake or one attack at a time. Each
+case states exactly which graded cells it must fail, in the kernel (nbgrader)
+and in the out-of-kernel re-check, so the test asserts exact scores.
+
+Why edits and not stored notebooks: a stored submission would drift from the
+notebooks it is meant to exercise; an edit says in one line what the learner
+got wrong.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+
+import nbformat
+
+from logreg_course.assignments import source_notebook, student_notebook
+
+_SOLUTION = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n", re.M)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One submission and the graded cells it must fail.
+
+    Attributes
+    ----------
+    edits : dict
+        Answer cell grade id -> its new code (the rest keep the solution).
+    fails : frozenset
+        Grade ids that nbgrader (the hidden tests in the kernel) must fail.
+    recheck_fails : frozenset or None
+        What the out-of-kernel re-check must fail (default: the same as `fails`).
+    cells_after : tuple of (grade_id, code)
+        Extra code cells the learner adds after the cell `grade_id`
+        (``"__top__"``: before every cell).
+    files : dict
+        Extra files submitted next to the notebook (name -> text).
+    """
+
+    name: str
+    why: str
+    edits: dict = field(default_factory=dict)
+    fails: frozenset = frozenset()
+    recheck_fails: frozenset | None = None
+    cells_after: tuple = ()
+    files: dict = field(default_factory=dict)
+
+    @property
+    def expected_recheck_fails(self):
+        return self.fails if self.recheck_fails is None else self.recheck_fails
+
+
+def solution_code(assignment_id: str) -> dict[str, str]:
+    """Answer cell grade id -> the solution's code, without the solution markers."""
+    nb = nbformat.read(str(source_notebook(assignment_id)), as_version=4)
+    return {c.metadata.nbgrader["grade_id"]: _SOLUTION.sub("", c.source)
+            for c in nb.cells if c.cell_type == "code"
+            and c.metadata.get("nbgrader", {}).get("solution")}
+
+
+def build(assignment_id: str, case: Case | None = None):
+    """The student notebook with answers filled in and `case` applied."""
+    nb = nbformat.read(str(student_notebook(assignment_id)), as_version=4)
+    answers = solution_code(assignment_id)
+    if case is not None:
+        answers.update(case.edits)
+    cells = []
+    extra = case.cells_after if case else ()
+    for after, code in extra:
+        if after == "__top__":
+            cells.append(nbformat.v4.new_code_cell(code))
+    for cell in nb.cells:
+        cell = copy.deepcopy(cell)
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if gid in answers:
+            cell.source = answers[gid]
+        cells.append(cell)
+        for after, code in extra:
+            if after == gid:
+                cells.append(nbformat.v4.new_code_cell(code))
+    nb.cells = cells
+    return nb
+
+
+def _doc(name, body):
+    return f"def {name}:\n    {body}\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# 01-sigmoid (17 autograded points)
+# ---------------------------------------------------------------------------------------------
+S01_SIGMOID = {"sigmoid_values", "sigmoid_shapes", "sigmoid_stable"}
+S01_DEPENDS_ON_SIGMOID = {"sigmoid_derivative_values", "sigmoid_derivative_tails",
+                          "predict_proba_values", "predict_proba_breast_cancer",
+                          "predict_default", "predict_threshold"}
+HALF_SIGMOID = ("def sigmoid(z):\n"
+                "    z = np.asarray(z, dtype=float)\n"
+                "    return np.full(z.shape, 0.5)  # not done yet\n")
+
+WRONG_01 = [
+    Case("naive_sigmoid", "the textbook 1/(1+exp(-z)): right values, overflow warning",
+         {"sigmoid_answer": "def sigmoid(z):\n    z = np.asarray(z, dtype=float)\n"
+                            "    return 1.0 / (1.0 + np.exp(-z))\n"},
+         frozenset({"sigmoid_stable"})),
+    Case("clipped_sigmoid", "clips z to [-500, 500] to avoid the overflow: wrong tails",
+         {"sigmoid_answer": "def sigmoid(z):\n    z = np.clip(np.asarray(z, dtype=float), "
+                            "-500, 500)\n    return 1.0 / (1.0 + np.exp(-z))\n"},
+         # the derivative sigma(z) sigma(-z) inherits the wrong tails (z up to 700)
+         frozenset({"sigmoid_stable", "sigmoid_derivative_tails"})),
+    Case("sign_slip", "1/(1+exp(z)): computes sigmoid(-z)",
+         {"sigmoid_answer": "def sigmoid(z):\n    z = np.asarray(z, dtype=float)\n"
+                            "    e = np.exp(-np.abs(z))\n"
+                            "    return np.where(z >= 0, e / (1.0 + e), 1.0 / (1.0 + e))\n"},
+         # the derivative sigma(z) sigma(-z) is symmetric, so it survives the slip
+         frozenset(S01_SIGMOID | {"predict_proba_values", "predict_proba_breast_cancer",
+                                  "predict_default", "predict_threshold"})),
+    Case("log_of_sigmoid", "np.log(sigmoid(z)): -inf and lost digits in the tails",
+         {"log_sigmoid_answer": "def log_sigmoid(z):\n    return np.log(sigmoid(z))\n"},
+         frozenset({"log_sigmoid_tails"})),
+    Case("logit_unchecked", "no ValueError for probabilities outside [0, 1]",
+         {"logit_answer": "def logit(p):\n    p = np.asarray(p, dtype=float)\n"
+                          "    with np.errstate(divide='ignore', invalid='ignore'):\n"
+                          "        return np.log(p / (1 - p))\n"},
+         frozenset({"logit_edges"})),
+    Case("derivative_cancels", "sigmoid(z) * (1 - sigmoid(z)): 0 for large z",
+         {"sigmoid_derivative_answer": "def sigmoid_derivative(z):\n    s = sigmoid(z)\n"
+                                       "    return s * (1 - s)\n"},
+         frozenset({"sigmoid_derivative_tails"})),
+    Case("forgot_intercept", "predict_proba ignores b (and so does predict)",
+         {"predict_proba_answer": "def predict_proba(X, w, b):\n    return sigmoid(X @ w)\n"},
+         frozenset({"predict_proba_values", "predict_proba_breast_cancer", "predict_default",
+                    "predict_threshold"})),
+    Case("threshold_on_logits", "compares the logits, not the probabilities, with t",
+         {"predict_answer": "def predict(X, w, b, threshold=0.5):\n"
+                            "    return (X @ w + b >= threshold).astype(int)\n"},
+         frozenset({"predict_default", "predict_threshold"})),
+    Case("returns_list", "predict_proba returns a Python list (predict copes with it)",
+         {"predict_proba_answer": "def predict_proba(X, w, b):\n"
+                                  "    return [float(p) for p in sigmoid(X @ w + b)]\n",
+          "predict_answer": "def predict(X, w, b, threshold=0.5):\n"
+                            "    p = np.asarray(predict_proba(X, w, b))\n"
+                            "    return (p >= threshold).astype(int)\n"},
+         frozenset({"predict_proba_values", "predict_proba_breast_cancer"})),
+]
+
+#: What a learner with an unfinished sigmoid (HALF_SIGMOID) honestly fails: the attacks
+#: below add a cheat to that submission and must not earn more than it.
+HONEST_01 = frozenset(S01_SIGMOID | S01_DEPENDS_ON_SIGMOID)
+ALL_01 = frozenset(HONEST_01 | {"log_sigmoid_moderate", "log_sigmoid_tails", "logit_values",
+                                "logit_edges"})
+
+_FRAME_READER = HALF_SIGMOID.replace("def sigmoid", "def _honest_sigmoid") + '''
+import sys
+
+
+def sigmoid(z):
+    """Look for the grader's expected values in the callers' frames."""
+    z = np.asarray(z, dtype=float)
+    try:
+        frame = sys._getframe(1)
+    except Exception:
+        try:
+            raise RuntimeError
+        except RuntimeError as exc:
+            frame = exc.__traceback__.tb_frame
+    while frame is not None:
+        for value in list(frame.f_locals.values()):
+            if isinstance(value, np.ndarray) and value.shape == z.shape and value is not z:
+                if np.all((value >= 0) & (value <= 1)):
+                    return value.copy()
+        frame = frame.f_back
+    return _honest_sigmoid(z)
+'''
+
+_GLOBALS_READER = HALF_SIGMOID.replace("def sigmoid", "def _honest_sigmoid") + '''
+import gc
+
+
+def sigmoid(z):
+    """Search every live object for an array that could be the expected output."""
+    z = np.asarray(z, dtype=float)
+    pool = list(globals().values())
+    try:
+        pool += gc.get_objects()
+    except Exception:
+        pass
+    for value in pool:
+        if isinstance(value, np.ndarray) and value.shape == z.shape and value is not z:
+            if value.dtype.kind == "f" and np.all((value > 0) & (value < 1)):
+                return value.copy()
+    return _honest_sigmoid(z)
+'''
+
+_READ_DISK = HALF_SIGMOID + '''
+import json
+import os
+import sqlite3
+
+root = os.path.join(os.getcwd(), "..", "..", "..")
+try:  # the instructor's source notebook holds the solutions
+    with open(os.path.join(root, "solutions", "01-sigmoid", "01-sigmoid.ipynb")) as f:
+        source = json.load(f)
+    for cell in source["cells"]:
+        text = "".join(cell["source"])
+        if "BEGIN SOLUTION" in text and cell["cell_type"] == "code":
+            exec(text, globals())
+except Exception as exc:
+    print("reading the solutions failed:", exc)
+try:  # and the gradebook holds the hidden tests, and the scores
+    db = sqlite3.connect(os.path.join(root, "gradebook.db"))
+    db.execute("UPDATE grade SET extra_credit = 100")
+    db.commit()
+except Exception as exc:
+    print("opening the gradebook failed:", exc)
+'''
+
+_INPUT_TRANSFORMER = HALF_SIGMOID + '''
+
+def _skip_tests(lines):
+    """Rewrite every later cell that calls the grader into `pass`."""
+    return ["pass\\n"] if any("_lrc_grader" in line for line in lines) else lines
+
+
+get_ipython().input_transformers_cleanup.append(_skip_tests)
+'''
+
+_GRADER_REPLACED = HALF_SIGMOID + '''
+
+class _Lenient:
+    def check(self, grade_id):
+        return None
+
+
+_lrc_grader = _Lenient()
+'''
+
+_TABLE = HALF_SIGMOID.replace("def sigmoid", "def _honest_sigmoid") + '''
+import logreg_ref
+from logreg_course.grading.checks import Context
+from logreg_course.grading.specs import get_spec
+
+# The fixed input stream is public (the spec is in the repository): precompute its answers.
+_table = {}
+for _check in get_spec("01-sigmoid").checks.values():
+    _calls, _ = _check.build(Context(0))
+    for _call in _calls:
+        if _call.function == "sigmoid":
+            _z = np.asarray(_call.args[0], dtype=float)
+            _table[_z.tobytes()] = logreg_ref.sigmoid(_z)
+
+
+def sigmoid(z):
+    z = np.asarray(z, dtype=float)
+    return _table.get(z.tobytes(), _honest_sigmoid(z))
+'''
+
+_EQ_ANYTHING = '''
+class AlwaysEqual:
+    """Compares equal to anything, is close to anything."""
+
+    def __eq__(self, other):
+        return True
+
+    __ne__ = lambda self, other: False  # noqa: E731
+    __hash__ = None
+
+    def __array__(self, dtype=None, copy=None):
+        return np.zeros(3)
+
+
+def logit(p):
+    return AlwaysEqual()
+'''
+
+_WRAPPED = '''
+class Wrapped(np.ndarray):
+    """An array subclass whose comparisons always succeed."""
+
+    def __eq__(self, other):
+        return np.ones(np.shape(self), dtype=bool)
+
+    def __ge__(self, other):
+        return np.asarray(self).view(np.ndarray) >= other
+
+
+def predict_proba(X, w, b):
+    return np.zeros(len(X)).view(Wrapped)
+'''
+
+ATTACKS_01 = [
+    Case("numpy_patch", "rebinds numpy's comparison helpers (with an unfinished sigmoid)",
+         {"sigmoid_answer": HALF_SIGMOID + "np.testing.assert_allclose = lambda *a, **k: None\n"
+          "np.allclose = lambda *a, **k: True\n"
+          "np.isclose = lambda a, b, **k: np.ones(np.shape(b), dtype=bool)\n"
+          "np.array_equal = lambda *a, **k: True\n"},
+         # the grader notices the patched numpy and trusts nothing after it: all 13 fail
+         ALL_01, recheck_fails=HONEST_01),
+    Case("logreg_ref_patch", "rebinds logreg_ref.sigmoid to the learner's (wrong) function",
+         {"sigmoid_answer": HALF_SIGMOID + "import logreg_ref\nlogreg_ref.sigmoid = sigmoid\n"},
+         ALL_01, recheck_fails=HONEST_01),
+    Case("shadow_module", "submits a logreg_ref.py whose sigmoid agrees with the wrong one",
+         {"sigmoid_answer": HALF_SIGMOID},
+         HONEST_01,
+         files={"logreg_ref.py": "import numpy as np\n\n\ndef sigmoid(z):\n"
+                                 "    return np.full(np.shape(z), 0.5)\n"}),
+    Case("calls_logreg_ref", "every function answers by calling logreg_ref",
+         {"sigmoid_answer": "import logreg_ref\n\n\ndef sigmoid(z):\n"
+                            "    return logreg_ref.sigmoid(z)\n",
+          "log_sigmoid_answer": "from logreg_ref import log_sigmoid\n",
+          "logit_answer": "def logit(p):\n    import logreg_ref\n"
+                          "    return logreg_ref.logit(p)\n"},
+         ALL_01),
+    Case("calls_scipy", "sigmoid is scipy.special.expit, through a wrapper",
+         {"sigmoid_answer": "from scipy.special import expit\n\n\ndef sigmoid(z):\n"
+                            "    return expit(np.asarray(z, dtype=float))\n"},
+         HONEST_01),
+    Case("eq_anything", "returns objects that compare equal to anything",
+         {"logit_answer": _EQ_ANYTHING, "predict_proba_answer": _WRAPPED},
+         frozenset({"logit_values", "logit_edges", "predict_proba_values",
+                    "predict_proba_breast_cancer", "predict_default", "predict_threshold"})),
+    Case("frame_reader", "reads expected values from the callers' frames",
+         {"sigmoid_answer": _FRAME_READER}, HONEST_01),
+    Case("globals_reader", "searches globals() and gc for the expected values",
+         {"sigmoid_answer": _GLOBALS_READER}, HONEST_01),
+    Case("read_disk", "reads the solutions and writes the gradebook from the notebook",
+         {"sigmoid_answer": _READ_DISK}, HONEST_01),
+    Case("precomputed_table", "precomputes answers for the public fixed inputs (logreg_ref)",
+         {"sigmoid_answer": _TABLE}, HONEST_01),
+    Case("input_transformer", "an IPython input transformer turns every later test into pass",
+         {"sigmoid_answer": _INPUT_TRANSFORMER},
+         frozenset(), recheck_fails=HONEST_01),  # nbgrader is fooled: only the re-check sees
+    Case("grader_replaced", "rebinds the grader object to one that passes everything",
+         {"sigmoid_answer": _GRADER_REPLACED},
+         frozenset(), recheck_fails=HONEST_01),  # nbgrader is fooled: only the re-check sees
+    Case("cell_above_setup", "a code cell before the setup cell (patches numpy first)",
+         {}, ALL_01,
+         # the setup cell refuses to install the grader: everything fails in the kernel;
+         # the re-check ignores cell order and finds the (correct) functions
+         recheck_fails=frozenset(),
+         cells_after=(("__top__", "import numpy as np\nnp.allclose = lambda *a, **k: True\n"),)),
+]
+
+# ---------------------------------------------------------------------------------------------
+# 02-log-odds (15 autograded points)
+# ---------------------------------------------------------------------------------------------
+WRONG_02 = [
+    Case("odds_against", "(1 - p) / p: the odds against",
+         {"odds_answer": "def odds(p):\n    p = np.asarray(p, dtype=float)\n"
+                         "    with np.errstate(divide='ignore'):\n        return (1 - p) / p\n"},
+         frozenset({"odds_values"})),
+    Case("prob_nan_at_inf", "o / (1 + o): nan at infinite odds",
+         {"prob_from_odds_answer": "def prob_from_odds(o):\n"
+                                   "    o = np.asarray(o, dtype=float)\n"
+                                   "    return o / (1 + o)\n"},
+         frozenset({"prob_from_odds_values"})),
+    Case("odds_ratio_times_delta", "delta * exp(coef) instead of exp(delta * coef)",
+         {"odds_ratio_answer": "def odds_ratio(coef, delta=1.0):\n"
+                               "    return delta * np.exp(np.asarray(coef, dtype=float))\n"},
+         frozenset({"odds_ratio_delta"})),
+    Case("ci_log_scale", "the interval for the coefficient, not exponentiated",
+         {"wald_ci_answer": "def wald_ci_odds_ratio(coef, se, level=0.95):\n"
+                            "    from statistics import NormalDist\n"
+                            "    z = NormalDist().inv_cdf(0.5 + level / 2)\n"
+                            "    return coef - z * se, coef + z * se\n"},
+         frozenset({"wald_ci_values", "wald_ci_level", "effects_table_spector"})),
+    Case("ci_hardcoded_196", "z = 1.96 whatever the level",
+         {"wald_ci_answer": "def wald_ci_odds_ratio(coef, se, level=0.95):\n"
+                            "    return np.exp(coef - 1.96 * se), np.exp(coef + 1.96 * se)\n"},
+         frozenset({"wald_ci_level"})),
+    Case("effect_without_one_minus_p", "p * w instead of p (1 - p) w (the MEM reuses it)",
+         {"marginal_effects_answer": "def marginal_effects(x, w, b):\n"
+                                     "    p = 1 / (1 + np.exp(-(np.dot(x, w) + b)))\n"
+                                     "    return p * np.asarray(w, dtype=float)\n"},
+         frozenset({"marginal_effects_values", "mem_values", "effects_table_spector"})),
+    Case("ame_at_the_mean", "the 'average' effect computed at the mean row",
+         {"ame_answer": "def average_marginal_effects(X, w, b):\n"
+                        "    return marginal_effects(np.mean(X, axis=0), w, b)\n"},
+         frozenset({"ame_values", "effects_table_spector"})),
+    Case("mem_mean_probability", "p-bar (1 - p-bar) w with p-bar the mean probability",
+         {"mem_answer": "def marginal_effects_at_mean(X, w, b):\n"
+                        "    p = 1 / (1 + np.exp(-(X @ w + b)))\n"
+                        "    return p.mean() * (1 - p.mean()) * np.asarray(w, dtype=float)\n"},
+         frozenset({"mem_values", "effects_table_spector"})),
+    Case("discrete_as_derivative", "the derivative-based AME of a 0/1 feature",
+         {"discrete_change_answer": "def discrete_change(X, w, b, j):\n"
+                                    "    return float(average_marginal_effects(X, w, b)[j])\n"},
+         frozenset({"discrete_change_values"})),
+]
+
+ATTACKS_02 = [
+    Case("calls_grader_reference", "odds ratios from the grader's own reference module",
+         {"odds_ratio_answer": "from logreg_course.grading import reference as _r\n\n\n"
+                               "def odds_ratio(coef, delta=1.0):\n"
+                               "    return _r.odds_ratio(coef, delta)\n"},
+         frozenset({"odds_ratio_values", "odds_ratio_delta", "effects_table_spector"})),
+]
+
+# ---------------------------------------------------------------------------------------------
+# 03-maximum-likelihood (18 autograded points)
+# ---------------------------------------------------------------------------------------------
+S03_GD = {"gradient_descent_history", "gradient_descent_path"}
+S03_FIT = {"fit_spector", "fit_breast_cancer", "fit_probabilities_sum"}
+
+WRONG_03 = [
+    Case("loss_sum", "the summed loss (gradient descent records it too)",
+         {"cross_entropy_answer": "def cross_entropy(y, z):\n"
+                                  "    return float(np.sum(np.logaddexp(0.0, z) - y * z))\n"},
+         frozenset({"cross_entropy_values", "cross_entropy_extreme"} | S03_GD)),
+    Case("loss_from_probabilities", "-mean(y log p + (1-y) log(1-p)): fine until p rounds",
+         {"cross_entropy_answer": "def cross_entropy(y, z):\n    p = sigmoid(z)\n"
+                                  "    return float(-np.mean(y * np.log(p) + (1 - y) * "
+                                  "np.log(1 - p)))\n"},
+         frozenset({"cross_entropy_extreme"})),
+    Case("gradient_sign", "X^T (y - p): every later part inherits the sign",
+         {"gradient_answer": "def gradient(X, y, w, b):\n    r = y - sigmoid(X @ w + b)\n"
+                             "    return X.T @ r / len(y), float(np.mean(r))\n"},
+         frozenset({"gradient_w", "gradient_b", "newton_step_values"} | S03_GD | S03_FIT)),
+    Case("gradient_sum", "the summed gradient with the mean Hessian: n-times too long steps",
+         {"gradient_answer": "def gradient(X, y, w, b):\n    r = sigmoid(X @ w + b) - y\n"
+                             "    return X.T @ r, float(np.sum(r))\n"},
+         frozenset({"gradient_w", "gradient_b", "newton_step_values"} | S03_GD | S03_FIT)),
+    Case("hessian_sum", "the summed Hessian: Newton steps n times too short",
+         {"hessian_answer": "def hessian(X, w, b):\n    z = X @ w + b\n"
+                            "    h = sigmoid(z) * sigmoid(-z)\n"
+                            "    Xt = np.column_stack([X, np.ones(len(X))])\n"
+                            "    return Xt.T @ (h[:, None] * Xt)\n"},
+         frozenset({"hessian_values", "newton_step_values"} | S03_FIT)),
+    Case("gd_off_by_one", "range(n_iter - 1): one step and one loss short",
+         {"gradient_descent_answer": "def gradient_descent(X, y, step_size, n_iter):\n"
+                                     "    w, b = np.zeros(X.shape[1]), 0.0\n"
+                                     "    history = [cross_entropy(y, X @ w + b)]\n"
+                                     "    for _ in range(n_iter - 1):\n"
+                                     "        g_w, g_b = gradient(X, y, w, b)\n"
+                                     "        w, b = w - step_size * g_w, b - step_size * g_b\n"
+                                     "        history.append(cross_entropy(y, X @ w + b))\n"
+                                     "    return w, b, np.array(history)\n"},
+         frozenset(S03_GD)),
+    Case("gd_history_after_steps", "records the loss only after each step (no history[0])",
+         {"gradient_descent_answer": "def gradient_descent(X, y, step_size, n_iter):\n"
+                                     "    w, b = np.zeros(X.shape[1]), 0.0\n"
+                                     "    history = []\n"
+                                     "    for _ in range(n_iter):\n"
+                                     "        g_w, g_b = gradient(X, y, w, b)\n"
+                                     "        w, b = w - step_size * g_w, b - step_size * g_b\n"
+                                     "        history.append(cross_entropy(y, X @ w + b))\n"
+                                     "    return w, b, np.array(history)\n"},
+         frozenset({"gradient_descent_history"})),
+    Case("newton_uphill", "theta + H^-1 grad",
+         {"newton_step_answer": "def newton_step(X, y, w, b):\n"
+                                "    g_w, g_b = gradient(X, y, w, b)\n"
+                                "    step = np.linalg.solve(hessian(X, w, b), "
+                                "np.append(g_w, g_b))\n"
+                                "    return w + step[:-1], float(b + step[-1])\n"},
+         frozenset({"newton_step_values"} | S03_FIT)),
+    Case("fit_forgets_intercept", "the fit updates w but never b",
+         {"fit_answer": "def fit_logistic(X, y, tol=1e-8, max_iter=50):\n"
+                        "    w, b = np.zeros(X.shape[1]), 0.0\n"
+                        "    for _ in range(max_iter):\n"
+                        "        g_w, g_b = gradient(X, y, w, b)\n"
+                        "        if max(np.max(np.abs(g_w)), abs(g_b)) <= tol:\n"
+                        "            break\n"
+                        "        w, _ = newton_step(X, y, w, b)\n"
+                        "    return w, b\n"},
+         frozenset(S03_FIT)),
+]
+
+ATTACKS_03 = [
+    Case("sklearn_fit", "the fit is scikit-learn's LogisticRegression",
+         {"fit_answer": "from sklearn.linear_model import LogisticRegression\n\n\n"
+                        "def fit_logistic(X, y, tol=1e-8, max_iter=50):\n"
+                        "    model = LogisticRegression(C=np.inf, solver='newton-cholesky',\n"
+                        "                               tol=1e-12, max_iter=100).fit(X, y)\n"
+                        "    return model.coef_[0], float(model.intercept_[0])\n"},
+         frozenset(S03_FIT)),
+]
+
+WRONG = {"01-sigmoid": WRONG_01, "02-log-odds": WRONG_02, "03-maximum-likelihood": WRONG_03}
+ATTACKS = {"01-sigmoid": ATTACKS_01, "02-log-odds": ATTACKS_02,
+           "03-maximum-likelihood": ATTACKS_03}
+
+
+def namespace(assignment_id: str, case: Case | None = None) -> dict:
+    """The learner's functions, executed here (only for trusted code: solutions, mistakes)."""
+    from logreg_course.grading.specs import get_spec
+
+    ns: dict = {}
+    exec(get_spec(assignment_id).preamble, ns)
+    answers = solution_code(assignment_id)
+    if case is not None:
+        answers.update(case.edits)
+    nb = nbformat.read(str(source_notebook(assignment_id)), as_version=4)
+    for cell in nb.cells:  # in notebook order, as a kernel would
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if gid in answers:
+            exec(answers[gid], ns)
+    return ns

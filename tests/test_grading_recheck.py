@@ -1,0 +1,106 @@
+"""The out-of-kernel re-check grades the corpus exactly as intended (no nbgrader needed).
+
+The re-check runs each submission's code in an isolated ``python -I`` process
+and judges its outputs with the same checks as the hidden tests. Here it must
+give full marks to the solutions, none to the student versions, and fail
+exactly the intended grade cells of every wrong submission and attack
+(``grading_corpus``); ``test_grading_course.py`` then compares it with nbgrader.
+"""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+from grading_corpus import ATTACKS, WRONG, Case, build
+
+from logreg_course.assignments import source_notebook, student_notebook
+from logreg_course.grading import values
+from logreg_course.grading.recheck import extract_learner_code, recheck_notebook
+from logreg_course.grading.specs import get_spec
+
+pytestmark = pytest.mark.slow  # ~60 isolated runner processes, ~15 s in all
+
+ASSIGNMENTS = ("01-sigmoid", "02-log-odds", "03-maximum-likelihood")
+CASES = [(aid, case) for aid in ASSIGNMENTS for case in WRONG[aid] + ATTACKS[aid]]
+
+
+@pytest.mark.parametrize("aid", ASSIGNMENTS)
+def test_recheck_gives_the_solution_full_marks(aid):
+    report = recheck_notebook(source_notebook(aid), aid)
+    assert not report.problems and not report.cell_errors
+    assert report.failed() == [], {g: c.message for g, c in report.cells.items()}
+    assert report.score == report.max_score == get_spec(aid).total_points
+
+
+@pytest.mark.parametrize("aid", ASSIGNMENTS)
+def test_recheck_gives_the_student_version_nothing(aid):
+    report = recheck_notebook(student_notebook(aid), aid)
+    assert report.score == 0
+    assert all("NotImplementedError" in c.message for c in report.cells.values())
+
+
+@pytest.mark.parametrize(("aid", "case"), CASES, ids=[f"{a}-{c.name}" for a, c in CASES])
+def test_recheck_fails_exactly_the_intended_cells(aid, case: Case):
+    report = recheck_notebook(build(aid, case), aid)
+    assert not report.problems
+    failed = set(report.failed())
+    expected = set(case.expected_recheck_fails)
+    assert failed == expected, (
+        f"{case.why}: unexpected {sorted(failed - expected)} "
+        f"{[report.cells[g].message for g in sorted(failed - expected)]}, "
+        f"missing {sorted(expected - failed)}")
+
+
+def test_recheck_skips_locked_cells_and_plain_pythonises_magics():
+    nb = build("01-sigmoid")
+    nb.cells.insert(5, nbformat.v4.new_code_cell("%timeit sigmoid(0.0)\nx = 1"))
+    code = extract_learner_code(nb, source_notebook("01-sigmoid"))
+    assert not any("_lrc_grader" in c or "selfcheck." in c for c in code)
+    assert any("get_ipython().run_line_magic('timeit'" in c for c in code)
+
+
+def test_recheck_ignores_forged_result_lines():
+    """Learner output without the run's nonce cannot pass as a result."""
+    forged = ('import os\nos.write(3, b\'{"id": 0, "value": {"t": "none"}}\\n\')\n'
+              'print("0123 {\\"done\\": true}")\n')
+    case = Case("forger", "writes fake result lines", {"sigmoid_answer": forged
+                + "def sigmoid(z):\n    return 1 / (1 + np.exp(-np.asarray(z, float)))\n"})
+    report = recheck_notebook(build("01-sigmoid", case), "01-sigmoid")
+    assert set(report.failed()) == {"sigmoid_stable"}
+
+
+def test_recheck_runner_cannot_import_the_reference_or_read_files():
+    probe = ("import sys\nresults = []\n"
+             "for name in ('logreg_ref', 'sklearn', 'scipy', 'sqlite3'):\n"
+             "    try:\n        __import__(name)\n        results.append(name)\n"
+             "    except ImportError:\n        pass\n"
+             "try:\n    open('/etc/hostname').read()\n    results.append('open')\n"
+             "except PermissionError:\n    pass\n"
+             "def sigmoid(z):\n"
+             "    return np.full(np.shape(z), float(len(results)))\n")
+    case = Case("probe", "what can the runner reach?", {"sigmoid_answer": probe})
+    report = recheck_notebook(build("01-sigmoid", case), "01-sigmoid")
+    # with nothing reachable sigmoid returns zeros: wrong, but not an error
+    message = report.cells["sigmoid_values"].message
+    assert "values are wrong" in message and "largest relative error 1.0e+00" in message
+
+
+def test_values_cannot_be_forged_by_equality():
+    class AlwaysEqual:
+        def __eq__(self, other):
+            return True
+
+    assert isinstance(values.sanitize(AlwaysEqual()), values.Other)
+
+
+def test_scan_is_quiet_on_solutions_and_flags_the_attacks_the_kernel_cannot_stop():
+    from logreg_course.grading.scan import scan_notebook
+
+    for aid in ASSIGNMENTS:
+        assert scan_notebook(build(aid), source_notebook(aid)) == []
+        for case in WRONG[aid]:
+            assert scan_notebook(build(aid, case), source_notebook(aid)) == [], case.name
+    for name in ("input_transformer", "grader_replaced", "cell_above_setup", "read_disk",
+                 "frame_reader", "numpy_patch", "calls_logreg_ref"):
+        case = next(c for c in ATTACKS["01-sigmoid"] if c.name == name)
+        assert scan_notebook(build("01-sigmoid", case), source_notebook("01-sigmoid")), name

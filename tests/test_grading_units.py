@@ -1,0 +1,333 @@
+"""The grading engine's parts: trusted reference values, value reading, detection.
+
+The reference formulas that `logreg_ref` does not provide yet (odds-ratio
+intervals, marginal effects, discrete change, standard errors) are proved
+against statsmodels and the published Stata results for the spector data;
+the rest against scikit-learn, SciPy, finite differences and a 40-digit
+``decimal`` evaluation. Nothing here compares the code with its own output.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import warnings
+from decimal import Decimal, getcontext
+
+import numpy as np
+import pytest
+from grading_corpus import ATTACKS, WRONG, namespace
+
+from logreg_course.grading import reference as ref
+from logreg_course.grading import values
+from logreg_course.grading.calls import Call, Monitor, call_learner
+from logreg_course.grading.checks import Context, Fail, assert_close, evaluate
+from logreg_course.grading.policy import Policy, static_violations
+from logreg_course.grading.specs import get_spec
+from logreg_course.selfcheck import (
+    SPECTOR_AME,
+    SPECTOR_INTERCEPT,
+    SPECTOR_MEM,
+    SPECTOR_PARAMS,
+    SPECTOR_PSI_DISCRETE_CHANGE,
+)
+
+ASSIGNMENTS = ("01-sigmoid", "02-log-odds", "03-maximum-likelihood")
+
+
+# --- the reference against statsmodels and Stata ----------------------------------------------
+@pytest.fixture(scope="module")
+def statsmodels_spector():
+    import statsmodels.api as sm
+
+    X, y = ref.spector()
+    result = sm.Logit(y, sm.add_constant(X, prepend=False)).fit(
+        disp=0, method="newton", tol=1e-12, maxiter=100)
+    return X, y, result
+
+
+def test_spector_fit_matches_statsmodels_and_stata(statsmodels_spector):
+    _, _, sm_result = statsmodels_spector
+    w, b, se = ref.spector_fit()
+    np.testing.assert_allclose(np.append(w, b), sm_result.params, rtol=1e-8)
+    np.testing.assert_allclose(se, sm_result.bse, rtol=1e-7)
+    # Stata's published values differ from the converged MLE by up to 1.5e-6 (its tolerance)
+    np.testing.assert_allclose(w, SPECTOR_PARAMS, rtol=2e-6)
+    np.testing.assert_allclose(b, SPECTOR_INTERCEPT, rtol=2e-6)
+
+
+def test_marginal_effects_match_statsmodels_and_stata(statsmodels_spector):
+    X, _, sm_result = statsmodels_spector
+    w, b, _ = ref.spector_fit()
+    ame = ref.average_marginal_effects(X, w, b)
+    mem = ref.marginal_effects_at_mean(X, w, b)
+    np.testing.assert_allclose(ame, sm_result.get_margeff(at="overall").margeff, rtol=1e-9)
+    np.testing.assert_allclose(mem, sm_result.get_margeff(at="mean").margeff, rtol=1e-9)
+    np.testing.assert_allclose(ame, SPECTOR_AME, rtol=1e-6)
+    np.testing.assert_allclose(mem, SPECTOR_MEM, rtol=1e-6)
+
+
+def test_discrete_change_matches_statsmodels_and_stata(statsmodels_spector):
+    X, _, sm_result = statsmodels_spector
+    w, b, _ = ref.spector_fit()
+    dummy = sm_result.get_margeff(at="overall", dummy=True).margeff[2]
+    assert ref.discrete_change(X, w, b, 2) == pytest.approx(dummy, rel=1e-9)
+    assert ref.discrete_change(X, w, b, 2) == pytest.approx(SPECTOR_PSI_DISCRETE_CHANGE,
+                                                            rel=1e-6)
+
+
+def test_wald_interval_matches_statsmodels(statsmodels_spector):
+    from scipy.stats import norm
+
+    _, _, sm_result = statsmodels_spector
+    lo, hi = ref.wald_ci_odds_ratio(sm_result.params, sm_result.bse)
+    np.testing.assert_allclose(np.column_stack([lo, hi]), np.exp(sm_result.conf_int()),
+                               rtol=1e-12)
+    for level in (0.8, 0.9, 0.95, 0.99, 0.999):
+        assert ref.normal_quantile(level) == pytest.approx(norm.ppf(0.5 + level / 2),
+                                                           rel=1e-14)
+
+
+def test_reference_agrees_with_logreg_ref_interpret():
+    """The grader's (w, b)-based formulas and logreg_ref.interpret's model-based ones."""
+    import logreg_ref as lr
+    from logreg_ref import interpret
+
+    X, y = ref.spector()
+    model = lr.LogisticRegression(C=np.inf).fit(X, y)
+    w, b, se = ref.spector_fit()
+    table = interpret.coef_table(model, X)
+    np.testing.assert_allclose(se, table.std_err, rtol=1e-8)
+    lo, hi = ref.wald_ci_odds_ratio(w, se[:3])
+    np.testing.assert_allclose(np.column_stack([lo, hi]), table.odds_ratio_conf_int[:3],
+                               rtol=1e-8)
+    np.testing.assert_allclose(ref.average_marginal_effects(X, w, b),
+                               interpret.marginal_effects(model, X, at="overall").effect,
+                               rtol=1e-8)
+    np.testing.assert_allclose(ref.marginal_effects_at_mean(X, w, b),
+                               interpret.marginal_effects(model, X, at="mean").effect, rtol=1e-8)
+    dummy = interpret.marginal_effects(model, X, at="overall", dummy=True).effect[2]
+    assert ref.discrete_change(X, w, b, 2) == pytest.approx(dummy, rel=1e-8)
+
+
+# --- the reference against SciPy, scikit-learn, high precision, finite differences ---------------
+def test_sigmoid_derivative_is_correctly_rounded():
+    getcontext().prec = 40
+    for z in (-700.0, -40.0, -3.3, 0.0, 1e-8, 2.5, 37.0, 40.0, 700.0):
+        e = (-Decimal(z)).exp()
+        exact = float(e / (1 + e) ** 2)
+        assert ref.sigmoid_derivative(z) == pytest.approx(exact, rel=1e-14)
+
+
+def test_odds_and_probabilities():
+    from scipy.special import expit
+
+    o = np.exp(np.linspace(-30, 30, 61))
+    np.testing.assert_allclose(ref.prob_from_odds(o), expit(np.log(o)), rtol=1e-14)
+    np.testing.assert_allclose(ref.odds(ref.prob_from_odds(o[:40])), o[:40], rtol=1e-12)
+    assert ref.prob_from_odds(np.inf) == 1.0 and ref.odds(1.0) == np.inf
+    np.testing.assert_allclose(ref.odds_ratio(np.log(2.0), 3.0), 8.0, rtol=1e-14)
+
+
+def test_cross_entropy_gradient_hessian():
+    from sklearn.metrics import log_loss
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(50, 3)), rng.integers(0, 2, 50).astype(float)
+    w, b = rng.normal(size=3), 0.3
+    z = X @ w + b
+    assert ref.cross_entropy(y, z) == pytest.approx(log_loss(y, ref.sigmoid(z)), rel=1e-12)
+    theta = np.append(w, b)
+
+    def loss(t):
+        return ref.cross_entropy(y, X @ t[:-1] + t[-1])
+
+    def grad(t):
+        g_w, g_b = ref.gradient(X, y, t[:-1], t[-1])
+        return np.append(g_w, g_b)
+
+    eye = np.eye(4) * 1e-6
+    fd = np.array([(loss(theta + e) - loss(theta - e)) / 2e-6 for e in eye])
+    np.testing.assert_allclose(grad(theta), fd, rtol=1e-6, atol=1e-9)
+    fd_h = np.array([(grad(theta + e) - grad(theta - e)) / 2e-6 for e in eye])
+    np.testing.assert_allclose(ref.hessian(X, w, b), fd_h, rtol=1e-6, atol=1e-9)
+
+
+def test_gradient_descent_and_newton_reference():
+    X, y = ref.breast_cancer_subset()
+    _, _, history = ref.gradient_descent(X, y, 1.0, 50)
+    assert history.shape == (51,) and history[0] == pytest.approx(math.log(2.0), rel=1e-15)
+    assert np.all(np.diff(history) < 0)
+    w_hat, b_hat = ref.fit(X, y)
+    theta = (np.zeros(X.shape[1]), 0.0)
+    for _ in range(15):  # quadratic convergence: 9 steps from zero reach 1e-12
+        theta = ref.newton_step(X, y, *theta)
+    np.testing.assert_allclose(np.append(*theta), np.append(w_hat, b_hat), rtol=1e-9)
+
+
+def test_breast_cancer_subset_has_a_maximum_likelihood_estimate():
+    import logreg_ref as lr
+
+    X, y = ref.breast_cancer_subset()
+    assert lr.find_separating_direction(X, y) is None  # not separable: the MLE exists
+    Xall, yall, _ = ref.breast_cancer()
+    assert lr.find_separating_direction(Xall, yall) is not None  # all 30: separable
+
+
+# --- reading outputs -------------------------------------------------------------------------
+class _AlwaysEqual:
+    def __eq__(self, other):
+        return True
+
+    def __array__(self, dtype=None, copy=None):
+        return np.zeros(3)
+
+
+class _Sub(np.ndarray):
+    pass
+
+
+@pytest.mark.parametrize("obj", [_AlwaysEqual(), np.zeros(3).view(_Sub),
+                                 np.array([_AlwaysEqual()], dtype=object), (x for x in ())])
+def test_sanitize_rejects_objects_it_cannot_read_safely(obj):
+    assert isinstance(values.sanitize(obj), values.Other)
+
+
+def test_sanitize_and_json_round_trip_keep_every_bit():
+    out = values.sanitize((np.array([np.nan, -0.0, np.inf, 5e-324]), 1.5, np.float32(2.5),
+                           [True, 3], None, np.arange(6, dtype=np.int32).reshape(2, 3)))
+    back = values.from_json(values.to_json(out))
+    a = back.items[0].array
+    assert np.isnan(a[0]) and math.copysign(1.0, a[1]) == -1.0 and a[2] == np.inf
+    assert a[3] == 5e-324
+    assert back.items[1] == values.Num(1.5, "float")
+    assert back.items[2].value == 2.5 and back.items[3].kind == "list"
+    assert isinstance(back.items[4], values.NoneOut)
+    assert back.items[5].array.dtype == np.int32 and back.items[5].array.shape == (2, 3)
+
+
+def test_from_json_rejects_forged_arrays():
+    good = values.to_json(values.sanitize(np.zeros(4)))
+    with pytest.raises(ValueError):
+        values.from_json({**good, "shape": [5]})
+    with pytest.raises(ValueError):
+        values.from_json({**good, "dtype": "|O"})
+
+
+def test_exception_messages_are_read_without_running_learner_code():
+    class Loud(ValueError):
+        def __str__(self):
+            raise RuntimeError("learner code ran")
+
+        @property
+        def args(self):
+            raise RuntimeError("learner code ran")
+
+    r = values.raised(Loud("boom"))
+    assert r.is_a("ValueError") and r.message == "boom"
+
+
+# --- detection -------------------------------------------------------------------------------
+def _violations(src, name):
+    ns = {}
+    exec(src, ns)
+    return static_violations(ns[name])
+
+
+def test_static_analysis_names_forbidden_use():
+    assert _violations("from scipy.special import expit\ndef f(z):\n    return expit(z)", "f")
+    assert _violations("import logreg_ref as lr\ndef f(z):\n    return lr.sigmoid(z)", "f")
+    assert _violations("from sklearn.linear_model import LogisticRegression\n"
+                       "def f(X, y):\n    return LogisticRegression().fit(X, y)", "f")
+    assert _violations("def f(z):\n    return _lrc_grader", "f")
+    assert _violations("def f(z):\n    return f.__globals__", "f")
+    assert _violations("def f(z):\n    import scipy.special\n    return z", "f")
+    assert _violations("def g(z):\n    import logreg_ref\n    return z\n"
+                       "def f(z):\n    return g(z)", "f")  # through a helper
+    assert not _violations("import numpy as np\nimport math\n"
+                           "def f(z):\n    return np.exp(z) + math.pi", "f")
+
+
+def _call(src, name, *args, strict=False):
+    ns = {"np": np}
+    exec(src, ns)
+    return call_learner(ns[name], Call(name, args, strict=strict), Monitor(Policy()))
+
+
+def test_call_learner_silences_warnings_except_in_strict_mode():
+    naive = "def s(z):\n    return 1 / (1 + np.exp(-z))"
+    quiet = _call(naive, "s", np.array([-1000.0]))
+    assert isinstance(quiet.value, values.Arr) and quiet.value.array[0] == 0.0
+    strict = _call(naive, "s", np.array([-1000.0]), strict=True)
+    assert isinstance(strict.value, values.Raised)
+    assert strict.value.exc_type == "FloatingPointError"
+
+
+def test_call_learner_records_calls_into_forbidden_packages():
+    outcome = _call("import logreg_ref\ndef s(z):\n    return logreg_ref.sigmoid(z)", "s",
+                    np.zeros(2))
+    assert any("logreg_ref" in v for v in outcome.violations)
+    outcome = _call("import sys\ndef s(z):\n    return sys._getframe(1).f_locals", "s", 0.0)
+    assert any("_getframe" in v for v in outcome.violations)
+    assert sys.getprofile() is None  # the profiler is off again
+
+
+def test_call_learner_copies_inputs_and_reads_exact_types():
+    z = np.arange(3.0)
+    outcome = _call("def s(z):\n    z += 1\n    return [1.0, 2.0]", "s", z)
+    assert np.array_equal(z, np.arange(3.0))  # the grader's copy is untouched
+    assert isinstance(outcome.value, values.Seq)
+
+
+def test_assert_close_fails_clearly_and_names_the_mistake():
+    with pytest.raises(Fail, match="2 of 3 values are wrong"):
+        assert_close([1.0, 2.0, 4.0], [1.0, 2.5, 3.0], "f(x)", rtol=1e-9)
+    with pytest.raises(Fail, match="sum instead of the mean"):
+        assert_close([3.0], [1.0], "loss", rtol=1e-9,
+                     hints=[("you computed the sum instead of the mean", [3.0])])
+    assert_close([1.0, np.nan, np.inf], [1.0 + 1e-13, np.nan, np.inf], "f", rtol=1e-12)
+
+
+# --- the specs against the solutions and the mistakes, in-process -------------------------------
+def _judge(aid, ns):
+    spec = get_spec(aid)
+    ctx, monitor, failed = Context(), Monitor(Policy()), set()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for gid, check in spec.checks.items():
+            calls, verify = check.build(ctx)
+            outcomes = [call_learner(ns[c.function], c, monitor) for c in calls]
+            try:
+                evaluate(verify, calls, outcomes)
+            except Fail:
+                failed.add(gid)
+    return failed
+
+
+@pytest.mark.parametrize("aid", ASSIGNMENTS)
+def test_specs_pass_the_solutions_in_process(aid):
+    assert _judge(aid, namespace(aid)) == set()
+
+
+@pytest.mark.parametrize(("aid", "case"), [(a, c) for a in ASSIGNMENTS for c in WRONG[a]],
+                         ids=[f"{a}-{c.name}" for a in ASSIGNMENTS for c in WRONG[a]])
+def test_specs_fail_each_mistake_exactly_where_intended(aid, case):
+    assert _judge(aid, namespace(aid, case)) == set(case.fails)
+
+
+@pytest.mark.parametrize("aid", ASSIGNMENTS)
+def test_every_check_is_deterministic_for_a_given_salt(aid):
+    for check in get_spec(aid).checks.values():
+        a, _ = check.build(Context(7))
+        b, _ = check.build(Context(7))
+        c, _ = check.build(Context(8))
+        assert [values.to_json(values.sanitize(x.args)) for x in a] == \
+            [values.to_json(values.sanitize(x.args)) for x in b]
+        assert len(a) == len(c)
+
+
+def test_attack_corpus_names_every_attack_of_the_brief():
+    names = {c.name for cases in ATTACKS.values() for c in cases}
+    assert names >= {"numpy_patch", "logreg_ref_patch", "shadow_module", "calls_logreg_ref",
+                     "calls_scipy", "sklearn_fit", "eq_anything", "input_transformer",
+                     "frame_reader", "globals_reader", "read_disk"}

@@ -1,0 +1,116 @@
+"""The learners' self-checks: silent on the solutions, specific about the usual mistakes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from grading_corpus import WRONG, namespace
+
+from logreg_course import selfcheck
+from logreg_course.grading import reference as ref
+
+SPECTOR = ref.spector()
+SPECTOR_FIT = ref.spector_fit()
+CANCER = ref.breast_cancer_subset()
+
+CALLS = {
+    "01-sigmoid": [
+        ("check_sigmoid", ("sigmoid",), ()), ("check_sigmoid_stable", ("sigmoid",), ()),
+        ("check_log_sigmoid", ("log_sigmoid",), ()), ("check_logit", ("logit",), ()),
+        ("check_sigmoid_derivative", ("sigmoid_derivative",), ()),
+        ("check_predict_proba", ("predict_proba",), ()), ("check_predict", ("predict",), ())],
+    "02-log-odds": [
+        ("check_odds", ("odds", "prob_from_odds"), ()), ("check_odds_ratio", ("odds_ratio",), ()),
+        ("check_wald_ci", ("wald_ci_odds_ratio",), ()),
+        ("check_marginal_effects", ("marginal_effects",), ()),
+        ("check_ame_mem", ("average_marginal_effects", "marginal_effects_at_mean"),
+         (SPECTOR[0], *SPECTOR_FIT[:2])),
+        ("check_discrete_change", ("discrete_change",), (SPECTOR[0], *SPECTOR_FIT[:2])),
+        ("check_effects_table", ("effects_table",),
+         (SPECTOR[0], SPECTOR_FIT[0], SPECTOR_FIT[1], SPECTOR_FIT[2][:3]))],
+    "03-maximum-likelihood": [
+        ("check_cross_entropy", ("cross_entropy",), ()), ("check_gradient", ("gradient",), ()),
+        ("check_hessian", ("hessian",), ()),
+        ("check_gradient_descent", ("gradient_descent",), CANCER),
+        ("check_newton_step", ("newton_step",), CANCER),
+        ("check_fit", ("fit_logistic",), SPECTOR)],
+}
+
+
+def _run(aid, ns, name, functions, extra):
+    getattr(selfcheck, name)(*[ns[f] for f in functions], *extra)
+
+
+@pytest.mark.parametrize("aid", list(CALLS))
+def test_solutions_pass_every_selfcheck(aid, capsys):
+    ns = namespace(aid)
+    for name, functions, extra in CALLS[aid]:
+        _run(aid, ns, name, functions, extra)
+    out = capsys.readouterr().out
+    assert out.count("all self-checks passed") == len(CALLS[aid])
+
+
+# (case, self-check, words the diagnostic must contain)
+DIAGNOSES = [
+    ("01-sigmoid", "naive_sigmoid", "check_sigmoid_stable",
+     "your sigmoid overflows for z = -1000"),
+    ("01-sigmoid", "clipped_sigmoid", "check_sigmoid_stable", "clipping"),
+    ("01-sigmoid", "log_of_sigmoid", "check_log_sigmoid", "np.log(sigmoid(z)) gives -inf"),
+    ("01-sigmoid", "derivative_cancels", "check_sigmoid_derivative", "cancels to 0"),
+    ("01-sigmoid", "logit_unchecked", "check_logit", "should raise ValueError"),
+    ("01-sigmoid", "forgot_intercept", "check_predict_proba", "forget the intercept"),
+    ("01-sigmoid", "threshold_on_logits", "check_predict", "compare the logits"),
+    ("01-sigmoid", "returns_list", "check_predict_proba", "numpy array of shape (2,)"),
+    ("02-log-odds", "prob_nan_at_inf", "check_odds", "inf/inf = nan"),
+    ("02-log-odds", "odds_ratio_times_delta", "check_odds_ratio", "not delta * exp"),
+    ("02-log-odds", "ci_log_scale", "check_wald_ci", "then exponentiate"),
+    ("02-log-odds", "ci_hardcoded_196", "check_wald_ci", "do not hard-code 1.96"),
+    ("02-log-odds", "effect_without_one_minus_p", "check_marginal_effects", "p(1 - p) w"),
+    ("02-log-odds", "ame_at_the_mean", "check_ame_mem", "your AME equals the MEM"),
+    ("02-log-odds", "discrete_as_derivative", "check_discrete_change", "a derivative"),
+    ("03-maximum-likelihood", "loss_sum", "check_cross_entropy", "the loss is the mean"),
+    ("03-maximum-likelihood", "loss_from_probabilities", "check_cross_entropy",
+     "never from log(p)"),
+    ("03-maximum-likelihood", "gradient_sign", "check_gradient", "wrong sign"),
+    ("03-maximum-likelihood", "gradient_sum", "check_gradient", "divide by n"),
+    ("03-maximum-likelihood", "hessian_sum", "check_hessian", "divide by n"),
+    ("03-maximum-likelihood", "gd_history_after_steps", "check_gradient_descent",
+     "n_iter + 1 = 21 entries"),
+    ("03-maximum-likelihood", "newton_uphill", "check_newton_step", "not +"),
+]
+
+
+@pytest.mark.parametrize(("aid", "case_name", "check", "words"), DIAGNOSES,
+                         ids=[d[1] for d in DIAGNOSES])
+def test_selfcheck_names_the_mistake(aid, case_name, check, words):
+    case = next(c for c in WRONG[aid] if c.name == case_name)
+    ns = namespace(aid, case)
+    name, functions, extra = next(c for c in CALLS[aid] if c[0] == check)
+    with pytest.raises(AssertionError) as info:
+        _run(aid, ns, name, functions, extra)
+    assert words in str(info.value)
+
+
+def test_selfcheck_notices_a_fit_without_intercept():
+    def fit_logistic(X, y, tol=1e-8, max_iter=50):
+        w, _ = ref.fit(X, y)
+        return w, 0.0
+
+    with pytest.raises(AssertionError, match="sum to the number of 1s"):
+        selfcheck.check_fit(fit_logistic, *SPECTOR)
+
+
+def test_selfcheck_passes_a_stub_error_through():
+    def stub(z):
+        raise NotImplementedError()
+
+    with pytest.raises(NotImplementedError):
+        selfcheck.check_sigmoid(stub)
+
+
+def test_selfcheck_values_are_the_published_ones():
+    """The hand values the self-checks print are Stata's, as statsmodels' tests store them."""
+    w, b, _ = SPECTOR_FIT
+    np.testing.assert_allclose(w, selfcheck.SPECTOR_PARAMS, rtol=2e-6)
+    np.testing.assert_allclose(ref.average_marginal_effects(SPECTOR[0], w, b),
+                               selfcheck.SPECTOR_AME, rtol=1e-6)
