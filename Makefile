@@ -8,7 +8,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help book book-instructor test test-fast lint lab sysdeps constraints clean
+.PHONY: help book book-instructor test test-fast lint lab sysdeps constraints clean \
+        release grade feedback export course-check formgrader
 
 help:
 	@echo "make book        build the course website into _build/html and open it"
@@ -16,6 +17,13 @@ help:
 	@echo "make test        install everything and run the whole test suite"
 	@echo "make lab         open the student notebooks in JupyterLab"
 	@echo "make lint        ruff"
+	@echo "instructors (README, 'For instructors'; or run .venv/bin/logreg-course --help):"
+	@echo "make release     student versions of every assignment (+ the gradebook)"
+	@echo "make grade A=01-sigmoid [JOBS=4]   autograde a folder of submissions"
+	@echo "make formgrader  JupyterLab with nbgrader's formgrader, for manual grading"
+	@echo "make feedback A=01-sigmoid        HTML feedback for each learner"
+	@echo "make export      exports/grades.csv and exports/report.html"
+	@echo "make course-check  solutions earn full marks, student versions none"
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,6 +56,32 @@ lint: $(STAMP)
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab chapters/exercises $(if $(filter 0,$(shell id -u)),--allow-root)
+
+# --- instructors: thin wrappers over `logreg-course` (COURSE=path/to/private/course) --------
+COURSE ?= .
+JOBS   ?= 0
+LRC     = $(BIN)/logreg-course
+ROOTFLAG = $(if $(filter 0,$(shell id -u)),--allow-root)
+
+release: $(STAMP)
+	$(LRC) release --all --course $(COURSE)
+
+grade: $(STAMP)
+	@test -n "$(A)" || { echo "usage: make grade A=<assignment> [JOBS=n]"; exit 2; }
+	$(LRC) grade $(A) --jobs $(JOBS) --course $(COURSE)
+
+feedback: $(STAMP)
+	@test -n "$(A)" || { echo "usage: make feedback A=<assignment>"; exit 2; }
+	$(LRC) feedback $(A) --course $(COURSE)
+
+export: $(STAMP)
+	$(LRC) export --course $(COURSE)
+
+course-check: $(STAMP)
+	$(LRC) check --course $(COURSE)
+
+formgrader: $(STAMP)
+	cd $(COURSE) && $(CURDIR)/$(BIN)/jupyter lab $(ROOTFLAG)
 
 constraints: $(STAMP)
 	{ sed -n '1,3p' requirements/constraints.txt; $(BIN)/pip freeze --exclude-editable | grep -v '^-e'; } > requirements/constraints.tmp
