@@ -144,10 +144,12 @@ def reconcile(gb, assignment: str, notebook: str, student: str, report, source_n
         points = grade.auto_score
         grade.auto_score = 0.0
         grade.needs_manual_grade = True
+        why = check.message.strip().rstrip(":").strip()
         comments.setdefault(answer_of.get(gid), []).append(
             f"{COMMENT_PREFIX}{gid} scored 0 instead of {points:g}: the test passed in the "
-            f"notebook, but the same test run outside the notebook failed ({check.message}). "
-            "A grader can restore the points with a manual grade.")
+            f"notebook, but failed when it ran again on your functions outside the notebook "
+            f"({why}), so the notebook's result cannot be trusted. An instructor reviews "
+            "this and can restore the points.")
     if report is None and recheck_problem:
         for grade in grades.values():
             if grade.auto_score:

@@ -133,13 +133,15 @@ def _pass_rates(data: AssignmentData, graded) -> str | None:
     if not data.parts or not graded:
         return None
     labels, rates, notes = [], [], []
-    for gid, points, _manual in data.parts:
+    for gid, points, manual in data.parts:
         scores = [data.students[s]["cells"].get(gid) for s in graded]
         full = [1.0 if (v is not None and v >= points) else 0.0 for v in scores]
         labels.append(f"{gid} ({points:g})")
         rates.append(100 * float(np.mean(full)))
         waiting = sum(gid in data.needs_manual.get(s, ()) for s in graded)
-        notes.append(f" ({waiting} to grade by hand)" if waiting else "")
+        # a written answer waits for its grader; a test cell marked for review was flagged
+        what = "to grade by hand" if manual else "to review"
+        notes.append(f" ({waiting} {what})" if waiting else "")
     fig, ax = plt.subplots(figsize=(6.4, 0.32 * len(labels) + 0.9))
     y = np.arange(len(labels))[::-1]
     # hard parts (most of the class lost points) stand out
