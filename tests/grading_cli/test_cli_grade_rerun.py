@@ -156,3 +156,28 @@ def test_killed_run_then_rerun_loses_and_doubles_nothing(tmp_path, notebooks):
                 assert score == 17.0, s
             elif kind.startswith("partial"):
                 assert 0.0 < score < 17.0, (s, kind)
+
+
+def test_without_a_sandbox_it_warns_loudly_and_still_grades(graded_class, monkeypatch):
+    """Where namespaces are unavailable (probe fails), grading goes on with a loud warning."""
+    from logreg_course.instructor import grade, sandbox
+    from logreg_course.instructor.course import InstructorCourse
+
+    monkeypatch.setattr(sandbox, "probe", lambda *a, **k: sandbox.ProbeResult(
+        "off", False, reason="Linux namespaces are not available here"))
+    lines = []
+    summary = grade.grade_assignment(
+        InstructorCourse(graded_class["root"]), ASSIGNMENT,
+        grade.GradeOptions(jobs=1, students=["h-correct"], force=True, progress=False),
+        log=lines.append)
+    text = "\n".join(lines)
+    assert "WARNING: NO SANDBOX. Linux namespaces are not available here" in text
+    assert "!" * 78 in text
+    assert summary.graded == ["h-correct"] and summary.sandbox.startswith("NO SANDBOX")
+    with gradebook(graded_class["root"]) as gb:
+        assert autograded_score(gb, "h-correct") == 17.0
+    with pytest.raises(RuntimeError, match="--sandbox require"):
+        grade.grade_assignment(
+            InstructorCourse(graded_class["root"]), ASSIGNMENT,
+            grade.GradeOptions(jobs=1, students=["h-correct"], force=True, progress=False,
+                               sandbox="require"), log=lines.append)

@@ -264,3 +264,27 @@ def test_sandbox_shows_only_what_python_needs(tmp_path):
     visible = set(eval(listing.stdout))
     assert "solutions" not in visible and "nbgrader_config.py" not in visible
     assert {"logreg_ref", "logreg_course"} <= visible
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="forcing user-namespace mode needs root here")
+def test_user_namespace_mode_hides_the_course_too(tmp_path):
+    """The mode used without root (unprivileged user namespaces), forced here as root."""
+    from logreg_course.instructor.sandbox import PROBE_SCRIPT, plan_for
+
+    secret = tmp_path / "course" / "gradebook.db"
+    secret.parent.mkdir()
+    secret.write_text("hidden tests")
+    cwd, newroot = tmp_path / "cwd", tmp_path / "root"
+    cwd.mkdir()
+    newroot.mkdir()
+    plan = plan_for(cwd=str(cwd), hidden=[str(secret.parent)], mode="userns",
+                    newroot=str(newroot))
+    (tmp_path / "plan.json").write_text(plan.to_json())
+    proc = subprocess.run(
+        [sys.executable, "-m", "logreg_course.instructor.sandbox", "run", "--plan",
+         str(tmp_path / "plan.json"), "--", sys.executable, "-I", "-c", PROBE_SCRIPT,
+         str(secret)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    found = json.loads(proc.stdout.split("PROBE ", 1)[1])
+    assert not found["secret_visible"] and not found["network"]
+    assert not found["root_writable"] and found["processes"] <= 2
