@@ -542,6 +542,12 @@ class _Progress:
                                        "[{elapsed}<{remaining}, {rate_fmt}]{postfix}")
         self.label = label
 
+    def restart(self):
+        """Measure rate and ETA from now on (once the workers are ready, not from launch)."""
+        self.start = time.monotonic()
+        if self.bar is not None and self.done == 0:
+            self.bar.reset(total=self.total)
+
     def write(self, message):
         if self.bar is not None:
             self.bar.write(message, file=self.stream)
@@ -745,6 +751,8 @@ def grade_assignment(course, assignment: str, opts: GradeOptions | None = None,
                     except (EOFError, OSError):
                         continue  # the sentinel reports the death
                     if kind == "ready":
+                        if not any(s.ready for s in slots.values()):
+                            progress.restart()
                         slot.ready = True
                     elif kind == "done":
                         slot.task = None
