@@ -18,7 +18,7 @@ import json
 
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
-from traitlets import Integer
+from traitlets import Bool, Integer
 
 __all__ = ["LAST_CELL", "GradingExecute"]
 
@@ -37,12 +37,16 @@ class GradingExecute(Execute):
     max_output_bytes = Integer(
         1_000_000, help="Output kept per cell while it runs (bytes); the rest is dropped."
     ).tag(config=True)
+    use_factory = Bool(
+        True, help="Start kernels from this worker's kernel factory (Linux; sandboxed)."
+    ).tag(config=True)
 
     def __init__(self, *args, **kwargs):
-        from .kernels import SandboxedKernelManager
-
-        kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
         super().__init__(*args, **kwargs)
+        if self.use_factory:
+            from .kernels import SandboxedKernelManager
+
+            self.kernel_manager_class = SandboxedKernelManager
         self._budget: dict[int, int] = {}
         self._noticed: set[int] = set()
         self._stderr_kept: set[int] = set()

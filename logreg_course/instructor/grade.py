@@ -186,16 +186,21 @@ class _Worker:
                   "nofile": 1024}
         from ..assignments import REPO
 
-        self.factory = kernels.KernelFactory(
-            os.path.join(self.scratch, "kernels"), sandbox_mode="off",
-            hidden=[str(self.course.root), str(REPO)], limits=limits, preload=preload,
-            extra_binds=opts["sandbox_binds"])
+        # The kernel factory forks kernels and watches them through /proc: Linux only.
+        # Elsewhere nbgrader starts its kernels itself (no sandbox; the probe says so).
+        self.factory = None
+        if sys.platform.startswith("linux"):
+            self.factory = kernels.KernelFactory(
+                os.path.join(self.scratch, "kernels"), sandbox_mode="off",
+                hidden=[str(self.course.root), str(REPO)], limits=limits, preload=preload,
+                extra_binds=opts["sandbox_binds"])
         kernels.configure(self.factory)
         dblock.install(self.course.gradebook_url)
         config = self.course.config(staged=True)
         if opts["timeout"]:
             config.Execute.timeout = int(opts["timeout"])
         config.GradingExecute.max_output_bytes = int(opts["max_output_bytes"])
+        config.GradingExecute.use_factory = self.factory is not None
         config.Autograde.autograde_preprocessors = [
             GradingExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
             SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
@@ -216,7 +221,8 @@ class _Worker:
                                          as_version=4) for n in self.notebooks}
         self.recheck_python = None
         self.recheck_reason = None
-        self.factory.wait_ready()
+        if self.factory is not None:
+            self.factory.wait_ready()
         if opts["recheck"]:
             from .integrity import recheck_available
 
@@ -230,7 +236,8 @@ class _Worker:
         from .integrity import sandboxed_python
         from .sandbox import plan_for
 
-        self.factory.sandbox_mode = sandbox_mode
+        if self.factory is not None:
+            self.factory.sandbox_mode = sandbox_mode
         if self.opts["recheck"] and self.recheck_reason is None and sandbox_mode != "off":
             plan = plan_for(cwd=None, hidden=[str(self.course.root), str(REPO)],
                             mode=sandbox_mode, limits={})
@@ -252,7 +259,8 @@ class _Worker:
             pass
 
     def close(self):
-        self.factory.close()
+        if self.factory is not None:
+            self.factory.close()
         shutil.rmtree(self.scratch, ignore_errors=True)
 
 

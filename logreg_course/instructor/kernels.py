@@ -398,6 +398,12 @@ def _manager_class():
             if FactoryProvisioner is None:
                 FactoryProvisioner = _provisioner_class()
             self.kernel_id = self.kernel_id or kw.pop("kernel_id", None) or os.urandom(8).hex()
+            if self.kernel_spec.language != "python":
+                # the factory forks Python kernels only: another language's kernel starts
+                # the usual way (and unsandboxed), which the grader's log says
+                self.log.warning("kernel %r is not Python: started without the sandbox",
+                                 self.kernel_name)
+                return await super()._async_pre_start_kernel(**kw)
             if self.provisioner is None:
                 self.provisioner = FactoryProvisioner(kernel_id=self.kernel_id,
                                                       kernel_spec=self.kernel_spec, parent=self)
