@@ -39,7 +39,6 @@ from __future__ import annotations
 import ast
 import collections
 import fnmatch
-import json
 import multiprocessing
 import os
 import shutil
@@ -317,6 +316,10 @@ def _explain_failure(result, last_cell, cell_timeout, memory, kernel_log="") -> 
         cell = f"cell {last_cell['index'] + 1} (added by the learner)"
     if "sandboxed kernel failed to start" in text or "kernel factory" in text:
         return f"the grading kernel could not start: {_last_line(text)}", "grader"
+    if not last_cell and ("kernel died" in text.lower() or "DeadKernelError" in text or
+                          "didn't respond" in text):
+        return ("the grading kernel did not start (a problem of the grading machine, not of "
+                f"the submission): {_last_line(kernel_log or text)}", "grader")
     if "DeadKernelError" in text or "Kernel died" in text or "kernel died" in text.lower():
         return (f"the kernel died while running {cell} (os._exit, a crash, or the "
                 f"{memory >> 20} MB memory limit)", "submission")
@@ -407,20 +410,24 @@ def _grade_one(w: _Worker, student: str, previous: dict | None) -> dict:
         before = {n: _manual_state(gb, aid, n, student) for n in w.notebooks}
     execute.LAST_CELL.clear()
     execute.TRUNCATED.clear()
+    if w.factory is not None:
+        w.factory.last_kernel_log = ""
     t1 = time.perf_counter()
     result = w.api.autograde(aid, student, force=True, create=True)
     res["timings"]["autograde"] = time.perf_counter() - t1
     if not result["success"]:
+        kernel_log = w.factory.last_kernel_log if w.factory is not None else ""
         reason, fault = _explain_failure(result, dict(execute.LAST_CELL), w.cell_timeout,
-                                         w.opts["memory"])
+                                         w.opts["memory"], kernel_log)
         serious = sorted({f.kind for f in flags if f.severity == "high"})
         if serious and fault == "submission":
             reason += f"; the scan flagged it ({', '.join(serious)})"
         res["reason"], res["fault"] = reason, fault
         logs = course.grading_dir(aid) / "logs"
         logs.mkdir(parents=True, exist_ok=True)
-        (logs / f"{student}.log").write_text((result.get("log") or "") + "\n"
-                                             + (result.get("error") or ""))
+        (logs / f"{student}.log").write_text(
+            (result.get("log") or "") + "\n" + (result.get("error") or "")
+            + ("\n--- kernel output ---\n" + kernel_log if kernel_log else ""))
         _not_graded(course, aid, student, w.notebooks, keep_scores=unchanged)
         res["flags"] = [f.to_dict() for f in flags]
         return res
@@ -848,6 +855,3 @@ def load_results(course, assignment) -> dict[str, dict]:
     """The latest ledger entry per student."""
     return Ledger(course.grading_dir(assignment) / "ledger.jsonl").entries()
 
-
-def dump(obj) -> str:
-    return json.dumps(obj, indent=2, default=str)

@@ -224,6 +224,7 @@ class KernelFactory:
             env=env, cwd=self.scratch, text=True, bufsize=1)
         self.started = time.perf_counter()
         self.info = None
+        self.last_kernel_log = ""
 
     def wait_ready(self, timeout=120.0) -> dict:
         if self.info is None:
@@ -371,6 +372,9 @@ def _provisioner_class():
         async def cleanup(self, restart=False):
             await super().cleanup(restart)
             if not restart and self.parent is not None:
+                # what the kernel printed outside cells (start-up errors): kept for the
+                # failure log of the submission, the folder itself goes
+                factory().last_kernel_log = factory().kernel_log(self.parent.kernel_dir)
                 shutil.rmtree(self.parent.kernel_dir, ignore_errors=True)
 
     return FactoryProvisioner

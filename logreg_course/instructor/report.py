@@ -40,7 +40,6 @@ class ExportResult:
     csv: Path | None = None
     report: Path | None = None
     assignments: list = field(default_factory=list)
-    problems: list = field(default_factory=list)
 
 
 def _collect(course, assignment: str) -> AssignmentData:
