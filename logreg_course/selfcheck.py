@@ -28,11 +28,13 @@ import warnings
 import numpy as np
 
 __all__ = [
-    "check_ame_mem", "check_cross_entropy", "check_discrete_change", "check_effects_table",
-    "check_fit", "check_gradient", "check_gradient_descent", "check_hessian",
-    "check_log_sigmoid", "check_logit", "check_marginal_effects", "check_newton_step",
-    "check_odds", "check_odds_ratio", "check_predict", "check_predict_proba", "check_sigmoid",
-    "check_sigmoid_derivative", "check_sigmoid_stable", "check_wald_ci",
+    "check_ame_mem", "check_bayes", "check_confusion_counts", "check_cost_optimal_threshold",
+    "check_cross_entropy", "check_discrete_change", "check_effects_table", "check_expected_cost",
+    "check_fit", "check_gradient", "check_gradient_descent", "check_hessian", "check_log_sigmoid",
+    "check_logit", "check_marginal_effects", "check_newton_step", "check_odds", "check_odds_ratio",
+    "check_precision_recall_f1", "check_predict", "check_predict_proba", "check_roc_auc",
+    "check_sigmoid", "check_sigmoid_derivative", "check_sigmoid_stable",
+    "check_threshold_for_recall", "check_wald_ci",
 ]
 
 #: Published Stata results for the spector logit (Greene; statsmodels' test suite).
@@ -466,6 +468,184 @@ def check_fit(fit_logistic, X, y):
     r.check(_close(p.sum(), y.sum(), rtol=1e-6), "fitted probabilities sum to the 11 passes",
             f"the fitted probabilities should sum to the number of 1s ({y.sum():g}); they sum "
             f"to {p.sum():.6g}")
+    r.done()
+
+
+
+# --- 04-thresholds ---------------------------------------------------------------------------
+def _counts_of(out):
+    try:
+        return tuple(int(v) for v in out) if len(out) == 4 else None
+    except (TypeError, ValueError):
+        return None
+
+
+def check_confusion_counts(confusion_counts):
+    r = _Report("confusion_counts")
+    y = np.array([0, 0, 1, 1, 0, 1])
+    s = np.array([0.1, 0.4, 0.35, 0.8, 0.5, 0.5])
+    out = _quiet(confusion_counts, y, s, 0.5)
+    if not r.check(isinstance(out, (tuple, list)) and len(out) == 4,
+                   "returns (tn, fp, fn, tp)",
+                   f"should return a tuple (tn, fp, fn, tp); got {_describe(out)}"):
+        r.done()
+    counts = _counts_of(out)
+    if not r.check(counts == (2, 1, 1, 2), "hand example at t = 0.5: (2, 1, 1, 2)",
+                   f"for the hand example at t = 0.5 the counts are (2, 1, 1, 2); got {counts}"):
+        if counts == (3, 0, 2, 1):
+            r.problems.append("a score equal to the threshold is predicted positive: use "
+                              "score >= threshold, not >")
+        elif counts is not None and sorted(counts) == [1, 1, 2, 2]:
+            r.problems.append("the counts are in the wrong order or roles: fp counts negatives "
+                              "predicted positive, fn positives predicted negative")
+    r.check(_counts_of(_quiet(confusion_counts, y, s, np.inf)) == (3, 0, 3, 0),
+            "t = inf predicts nothing positive: (3, 0, 3, 0)",
+            "at threshold inf nothing is positive: the counts are (3, 0, 3, 0)")
+    r.done()
+
+
+def check_precision_recall_f1(precision_recall_f1):
+    r = _Report("precision_recall_f1")
+    y = np.array([0, 0, 1, 1, 0, 1])
+    s = np.array([0.1, 0.4, 0.35, 0.8, 0.5, 0.5])
+    out = _quiet(precision_recall_f1, y, s, 0.4)
+    if not r.check(isinstance(out, (tuple, list)) and len(out) == 3,
+                   "returns (precision, recall, f1)",
+                   f"should return a tuple (precision, recall, f1); got {_describe(out)}"):
+        r.done()
+    if not r.check(_close(out, [1 / 2, 2 / 3, 4 / 7]),
+                   "hand example at t = 0.4: (1/2, 2/3, 4/7)",
+                   "at t = 0.4 (tn, fp, fn, tp) = (1, 2, 1, 2): precision 1/2, recall 2/3, "
+                   "F1 = 2 tp / (2 tp + fp + fn) = 4/7"):
+        if _close(out, [2 / 3, 1 / 2, 4 / 7]):
+            r.problems.append("precision and recall are swapped")
+        elif _close(out[:2], [1 / 2, 2 / 3]) and _close(out[2], 7 / 12):
+            r.problems.append("F1 is the harmonic mean of precision and recall, not the "
+                              "arithmetic mean")
+    problem = ("at t = inf nothing is flagged, so precision is 0/0: the convention is 0.0, "
+               "with no warning and no nan (test the denominator before dividing)")
+    try:
+        out, warned = _call(precision_recall_f1, y, s, np.inf)
+    except ZeroDivisionError:
+        r.problems.append(problem + "; yours raised ZeroDivisionError")
+        r.done()
+    values = np.asarray(out, dtype=float)
+    r.check(not warned and values.shape == (3,) and np.array_equal(values, np.zeros(3)),
+            "nothing flagged: (0, 0, 0) without a warning",
+            problem + (f"; yours warned {warned[0]!r}" if warned else "")
+            + ("; yours returned nan" if np.any(np.isnan(values)) else ""))
+    r.done()
+
+
+def check_roc_auc(roc_points, auc):
+    r = _Report("roc_points and auc")
+    y, s = np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.35, 0.8])
+    out = _quiet(roc_points, y, s)
+    if r.check(isinstance(out, (tuple, list)) and len(out) == 3,
+               "roc_points returns (fpr, tpr, thresholds)",
+               f"roc_points should return a tuple (fpr, tpr, thresholds); got {_describe(out)}"):
+        fpr, tpr, thr = (np.asarray(v, dtype=float) for v in out)
+        if not r.check(thr.shape == (5,) and np.array_equal(thr, [np.inf, 0.8, 0.4, 0.35, 0.1]),
+                       "thresholds (inf, 0.8, 0.4, 0.35, 0.1)",
+                       "the thresholds should be inf, then the distinct scores in decreasing "
+                       "order: (inf, 0.8, 0.4, 0.35, 0.1)"):
+            if thr.shape == (4,):
+                r.problems.append("start the thresholds with inf (nothing flagged: the point "
+                                  "(0, 0))")
+        r.check(_close(fpr, [0, 0, 0.5, 0.5, 1]) and _close(tpr, [0, 0.5, 0.5, 1, 1]),
+                "fpr (0, 0, 0.5, 0.5, 1), tpr (0, 0.5, 0.5, 1, 1)",
+                "the hand example has fpr (0, 0, 0.5, 0.5, 1) and tpr (0, 0.5, 0.5, 1, 1)"
+                + (" (fpr and tpr are swapped)" if _close(tpr, [0, 0, 0.5, 0.5, 1]) else ""))
+    r.check(_close(_quiet(auc, y, s), 0.75), "hand example: AUC = 3/4",
+            "the hand example has AUC 3/4 (three of the four positive-negative pairs are "
+            "ordered correctly)")
+    tie = _quiet(auc, np.array([0, 1]), np.array([0.5, 0.5]))
+    if not r.check(_close(tie, 0.5), "a tie counts one half",
+                   "a positive and a negative with the same score should give AUC 1/2"):
+        if _close(tie, 0.0) or _close(tie, 1.0):
+            r.problems.append("a tie between a positive and a negative counts one half, not "
+                              f"{float(tie):g}")
+    r.done()
+
+
+def check_expected_cost(expected_cost):
+    r = _Report("expected_cost")
+    y, s = np.array([0, 0, 1, 1]), np.array([0.1, 0.6, 0.4, 0.9])
+    v = _quiet(expected_cost, y, s, 0.3, 1.0, 5.0)
+    if not r.check(_close(v, 0.25), "hand example: one false positive, cost 1/4",
+                   "at t = 0.3 there is one false positive and no false negative, so the mean "
+                   "cost with c_fp = 1, c_fn = 5 is 1/4"):
+        if _close(v, 1.25):
+            r.problems.append("the costs are swapped: a false positive costs c_fp")
+        elif _close(v, 1.0):
+            r.problems.append("you returned the total cost: divide by the number of samples")
+    r.done()
+
+
+def check_bayes(bayes_threshold, bayes_decisions):
+    r = _Report("bayes_threshold and bayes_decisions")
+    t = _quiet(bayes_threshold, np.array([[0.0, 4.0], [1.0, 0.0]]))
+    threshold_right = _close(t, 0.2)
+    if not r.check(threshold_right, "[[0, 4], [1, 0]] gives 0.2",
+                   "[[0, 4], [1, 0]] (c_fp = 1, c_fn = 4) should give c_fp / (c_fp + c_fn) = "
+                   "0.2"):
+        if _close(t, 0.8):
+            r.problems.append("you computed c_fn / (c_fp + c_fn): mind the layout "
+                              "cost_matrix[pred, true], where [1, 0] is a false positive")
+    t = _quiet(bayes_threshold, np.array([[0.0, 10.0], [1.0, 1.0]]))
+    if not r.check(_close(t, 0.1), "[[0, 10], [1, 1]] gives 0.1",
+                   "[[0, 10], [1, 1]] should give (1 - 0) / ((1 - 0) + (10 - 1)) = 0.1"):
+        if _close(t, 1 / 11):
+            r.problems.append("the diagonal (costs of correct decisions) is ignored: use the "
+                              "differences c10 - c00 and c01 - c11")
+    try:
+        _quiet(bayes_threshold, np.array([[1.0, 1.0], [1.0, 1.0]]))
+        r.problems.append("bayes_threshold([[1, 1], [1, 1]]) should raise ValueError (errors "
+                          "cost the same as correct decisions)")
+    except ValueError:
+        r.ok.append("ValueError when no threshold is preferred")
+    labels = np.asarray(_quiet(bayes_decisions, np.array([-1.5, -1.0, 0.0]),
+                               np.array([[0.0, 4.0], [1.0, 0.0]])))
+    if not r.check(labels.shape == (3,) and np.array_equal(labels, [0, 1, 1])
+                   and labels.dtype.kind in "iu",
+                   "logits (-1.5, -1, 0) give the integer labels (0, 1, 1)",
+                   "with t* = 0.2 the logits (-1.5, -1, 0) have probabilities (0.18, 0.27, 0.5) "
+                   "and integer labels (0, 1, 1)"):
+        if not threshold_right:
+            r.problems.append("bayes_decisions uses your bayes_threshold: fix that first")
+        elif labels.shape == (3,) and np.array_equal(labels, [0, 0, 0]):
+            r.problems.append("did you apply the threshold to the logits? t* is a threshold on "
+                              "probabilities: compare sigmoid(z) >= t*")
+    r.done()
+
+
+def check_cost_optimal_threshold(cost_optimal_threshold):
+    r = _Report("cost_optimal_threshold")
+    y, s = np.array([0, 0, 1, 1]), np.array([0.1, 0.6, 0.4, 0.9])
+    r.check(_close(_quiet(cost_optimal_threshold, y, s, 1.0, 5.0), 0.4),
+            "c_fp = 1, c_fn = 5 gives 0.4",
+            "with c_fp = 1, c_fn = 5 the cheapest threshold is 0.4 (both positives caught, one "
+            "false alarm: cost 1)")
+    r.check(_close(_quiet(cost_optimal_threshold, y, s, 5.0, 1.0), 0.9),
+            "c_fp = 5, c_fn = 1 gives 0.9",
+            "with c_fp = 5, c_fn = 1 the cheapest threshold is 0.9 (one miss: cost 1)")
+    tie = _quiet(cost_optimal_threshold, np.array([1, 0]), np.array([0.3, 0.7]), 1.0, 1.0)
+    r.check(np.isinf(np.asarray(tie, dtype=float)), "a tie between inf and 0.3 gives inf",
+            "for y = (1, 0), scores (0.3, 0.7) and equal costs, inf and 0.3 both cost 1: return "
+            "the largest (inf is a candidate)")
+    r.done()
+
+
+def check_threshold_for_recall(threshold_for_recall):
+    r = _Report("threshold_for_recall")
+    y, s = np.array([0, 1, 1]), np.array([0.9, 0.8, 0.7])
+    r.check(_close(_quiet(threshold_for_recall, y, s, 0.5), 0.8), "target 0.5 gives 0.8",
+            "target 0.5 should give 0.8 (recall exactly 1/2 is enough)")
+    r.check(_close(_quiet(threshold_for_recall, y, s, 1.0), 0.7), "target 1 gives 0.7",
+            "target 1 should give 0.7, the largest threshold that flags both positives")
+    r.check(np.isinf(np.asarray(_quiet(threshold_for_recall, y, s, 0.0), dtype=float)),
+            "target 0 gives inf", "target 0 should give inf (recall 0 needs no positive "
+                                  "prediction)")
     r.done()
 
 

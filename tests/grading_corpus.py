@@ -13,6 +13,7 @@ got wrong.
 
 from __future__ import annotations
 
+import ast
 import copy
 import re
 from dataclasses import dataclass, field
@@ -480,9 +481,125 @@ ATTACKS_03 = [
          frozenset(S03_FIT)),
 ]
 
-WRONG = {"01-sigmoid": WRONG_01, "02-log-odds": WRONG_02, "03-maximum-likelihood": WRONG_03}
+
+def replace_function(assignment_id: str, cell: str, new_source: str) -> str:
+    """The solution code of answer cell `cell` with one function replaced by `new_source`.
+
+    For cells that define two functions (a mistake in one of them, the other right).
+    """
+    code = solution_code(assignment_id)[cell]
+    name = re.match(r"def (\w+)", new_source).group(1)
+    node = next(n for n in ast.parse(code).body
+                if isinstance(n, ast.FunctionDef) and n.name == name)
+    lines = code.splitlines(keepends=True)
+    return "".join(lines[:node.lineno - 1]) + new_source + "".join(lines[node.end_lineno:])
+
+
+# ---------------------------------------------------------------------------------------------
+# 04-thresholds (21 autograded points)
+# ---------------------------------------------------------------------------------------------
+A04 = "04-thresholds"
+S04_BAYES = {"bayes_threshold_simple", "bayes_threshold_general", "bayes_decisions_logits"}
+
+WRONG_04 = [
+    Case("strict_inequality", "score > t: ties at the threshold counted negative",
+         {"confusion_answer": "def confusion_counts(y_true, scores, threshold):\n"
+                              "    y = np.asarray(y_true)\n"
+                              "    pred = np.asarray(scores) > threshold\n"
+                              "    return (int(np.sum(~pred & (y == 0))), "
+                              "int(np.sum(pred & (y == 0))),\n"
+                              "            int(np.sum(~pred & (y == 1))), "
+                              "int(np.sum(pred & (y == 1))))\n"},
+         # precision/recall/F1 and the cost are built on the counts and see the ties too
+         frozenset({"confusion_values", "prf_values", "expected_cost_values"})),
+    Case("f1_arithmetic_mean", "F1 as the arithmetic mean of precision and recall",
+         {"prf_answer": "def precision_recall_f1(y_true, scores, threshold):\n"
+                        "    tn, fp, fn, tp = confusion_counts(y_true, scores, threshold)\n"
+                        "    precision = tp / (tp + fp) if tp + fp else 0.0\n"
+                        "    recall = tp / (tp + fn) if tp + fn else 0.0\n"
+                        "    return precision, recall, (precision + recall) / 2\n"},
+         frozenset({"prf_values"})),
+    Case("prf_divides_by_zero", "no guard: 0/0 when nothing is flagged",
+         {"prf_answer": "def precision_recall_f1(y_true, scores, threshold):\n"
+                        "    tn, fp, fn, tp = confusion_counts(y_true, scores, threshold)\n"
+                        "    return tp / (tp + fp), tp / (tp + fn), "
+                        "2 * tp / (2 * tp + fp + fn)\n"},
+         frozenset({"prf_zero_division"})),
+    Case("roc_without_inf", "the ROC thresholds start at the largest score, not at inf",
+         {"roc_answer": replace_function(A04, "roc_answer", (
+             "def roc_points(y_true, scores):\n"
+             "    y = np.asarray(y_true) == 1\n"
+             "    s = np.asarray(scores, dtype=float)\n"
+             "    thresholds = np.unique(s)[::-1]\n"
+             "    tpr = np.array([np.mean(s[y] >= t) for t in thresholds])\n"
+             "    fpr = np.array([np.mean(s[~y] >= t) for t in thresholds])\n"
+             "    return fpr, tpr, thresholds\n"))},
+         frozenset({"roc_points_values"})),
+    Case("auc_ignores_ties", "AUC as P(S+ > S-): tied pairs count 0",
+         {"roc_answer": replace_function(A04, "roc_answer", (
+             "def auc(y_true, scores):\n"
+             "    y = np.asarray(y_true) == 1\n"
+             "    s = np.asarray(scores, dtype=float)\n"
+             "    return float(np.mean(s[y][:, None] > s[~y][None, :]))\n"))},
+         frozenset({"auc_values"})),
+    Case("costs_swapped", "c_fn charged for false positives and c_fp for false negatives",
+         {"cost_answer": "def expected_cost(y_true, scores, threshold, c_fp, c_fn):\n"
+                         "    tn, fp, fn, tp = confusion_counts(y_true, scores, threshold)\n"
+                         "    return (c_fn * fp + c_fp * fn) / len(y_true)\n"},
+         frozenset({"expected_cost_values"})),
+    Case("bayes_swapped", "t* = c_fn / (c_fp + c_fn): the layout read as [true, pred]",
+         {"bayes_answer": replace_function(A04, "bayes_answer", (
+             "def bayes_threshold(cost_matrix):\n"
+             "    c = np.asarray(cost_matrix, dtype=float)\n"
+             "    a, d = c[1, 0] - c[0, 0], c[0, 1] - c[1, 1]\n"
+             "    if a < 0 or d < 0 or a + d == 0:\n"
+             "        raise ValueError('invalid cost matrix')\n"
+             "    return d / (a + d)\n"))},
+         frozenset(S04_BAYES)),
+    Case("bayes_ignores_diagonal", "c_fp / (c_fp + c_fn) read off the matrix, no checks",
+         {"bayes_answer": replace_function(A04, "bayes_answer", (
+             "def bayes_threshold(cost_matrix):\n"
+             "    c_fp, c_fn = cost_matrix[1][0], cost_matrix[0][1]\n"
+             "    return c_fp / (c_fp + c_fn)\n"))},
+         frozenset({"bayes_threshold_general", "bayes_threshold_invalid",
+                    "bayes_decisions_logits"})),
+    Case("threshold_on_logits", "t* compared with the logits, not the probabilities",
+         {"bayes_answer": replace_function(A04, "bayes_answer", (
+             "def bayes_decisions(z, cost_matrix):\n"
+             "    return (np.asarray(z) >= bayes_threshold(cost_matrix)).astype(int)\n"))},
+         frozenset({"bayes_decisions_logits"})),
+    Case("optimal_ascending", "candidates in increasing order and no inf: ties go low",
+         {"optimal_answer": "def cost_optimal_threshold(y_true, scores, c_fp, c_fn):\n"
+                            "    y = np.asarray(y_true) == 1\n"
+                            "    s = np.asarray(scores, dtype=float)\n"
+                            "    candidates = np.unique(s)\n"
+                            "    costs = [c_fp * np.sum(s[~y] >= t) + c_fn * np.sum(s[y] < t)\n"
+                            "             for t in candidates]\n"
+                            "    return float(candidates[np.argmin(costs)])\n"},
+         frozenset({"cost_optimal_ties"})),
+    Case("recall_strictly_above", "recall > target: a target met exactly is not enough",
+         {"recall_answer": "def threshold_for_recall(y_true, scores, target):\n"
+                           "    y = np.asarray(y_true) == 1\n"
+                           "    s = np.asarray(scores, dtype=float)\n"
+                           "    for t in np.r_[np.inf, np.unique(s)[::-1]]:\n"
+                           "        if np.mean(s[y] >= t) > target:\n"
+                           "            return float(t)\n"},
+         frozenset({"recall_threshold_values"})),
+]
+
+ATTACKS_04 = [
+    Case("sklearn_auc", "the AUC is scikit-learn's roc_auc_score",
+         {"roc_answer": replace_function(A04, "roc_answer", (
+             "def auc(y_true, scores):\n"
+             "    from sklearn.metrics import roc_auc_score\n"
+             "    return float(roc_auc_score(y_true, scores))\n"))},
+         frozenset({"auc_values"})),
+]
+
+WRONG = {"01-sigmoid": WRONG_01, "02-log-odds": WRONG_02, "03-maximum-likelihood": WRONG_03,
+         A04: WRONG_04}
 ATTACKS = {"01-sigmoid": ATTACKS_01, "02-log-odds": ATTACKS_02,
-           "03-maximum-likelihood": ATTACKS_03}
+           "03-maximum-likelihood": ATTACKS_03, A04: ATTACKS_04}
 
 
 def namespace(assignment_id: str, case: Case | None = None) -> dict:

@@ -23,7 +23,7 @@ from logreg_course.grading import values
 from logreg_course.grading.calls import Call, Monitor, call_learner
 from logreg_course.grading.checks import Context, Fail, assert_close, evaluate
 from logreg_course.grading.policy import Policy, static_violations
-from logreg_course.grading.specs import get_spec
+from logreg_course.grading.specs import MODULES, get_spec
 from logreg_course.selfcheck import (
     SPECTOR_AME,
     SPECTOR_INTERCEPT,
@@ -32,7 +32,7 @@ from logreg_course.selfcheck import (
     SPECTOR_PSI_DISCRETE_CHANGE,
 )
 
-ASSIGNMENTS = ("01-sigmoid", "02-log-odds", "03-maximum-likelihood")
+ASSIGNMENTS = tuple(MODULES)  # every assignment with a grading spec
 
 
 # --- the reference against statsmodels and Stata ----------------------------------------------
@@ -172,6 +172,62 @@ def test_breast_cancer_subset_has_a_maximum_likelihood_estimate():
     assert lr.find_separating_direction(X, y) is None  # not separable: the MLE exists
     Xall, yall, _ = ref.breast_cancer()
     assert lr.find_separating_direction(Xall, yall) is not None  # all 30: separable
+
+
+# --- 04-thresholds: scikit-learn and the definitions, by brute force --------------------------
+def _scored(seed, n=300):
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, 2, n), np.round(rng.uniform(size=n), 2)  # many ties
+
+
+def test_threshold_metrics_match_scikit_learn():
+    import sklearn.metrics as skm
+
+    y, s = _scored(0)
+    for t in (0.0, 0.3, s[4], 0.999, np.inf):
+        pred = (s >= t).astype(int)
+        counts = skm.confusion_matrix(y, pred, labels=[0, 1]).ravel()
+        assert ref.confusion_counts(y, s, t) == tuple(int(c) for c in counts)
+        sk = skm.precision_recall_fscore_support(y, pred, average="binary", zero_division=0.0)
+        np.testing.assert_allclose(ref.precision_recall_f1(y, s, t), sk[:3], rtol=1e-15)
+    fpr, tpr, thresholds = ref.roc_points(y, s)
+    sk_fpr, sk_tpr, sk_thresholds = skm.roc_curve(y, s, drop_intermediate=False)
+    np.testing.assert_array_equal(thresholds, sk_thresholds)
+    np.testing.assert_allclose(np.c_[fpr, tpr], np.c_[sk_fpr, sk_tpr], rtol=1e-15)
+    pos, neg = s[y == 1][:, None], s[y == 0][None, :]
+    pairwise = np.mean((pos > neg) + 0.5 * (pos == neg))  # the Mann-Whitney definition
+    assert ref.auc(y, s) == pytest.approx(pairwise, rel=1e-12)
+    assert ref.auc(y, s) == pytest.approx(skm.roc_auc_score(y, s), rel=1e-12)
+
+
+def test_bayes_rule_minimises_the_expected_cost_of_each_decision():
+    rng = np.random.default_rng(1)
+    for _ in range(20):
+        c00, c11 = rng.uniform(0, 2, 2)
+        c = np.array([[c00, c11 + rng.uniform(1, 9)], [c00 + rng.uniform(0.5, 5), c11]])
+        p = np.linspace(0.001, 0.999, 999)
+        cost_pos = p * c[1, 1] + (1 - p) * c[1, 0]  # predict 1: cost_matrix[pred, true]
+        cost_neg = p * c[0, 1] + (1 - p) * c[0, 0]
+        decide = ref.bayes_decisions(ref.logit(p), c)
+        keep = np.abs(cost_pos - cost_neg) > 1e-12
+        np.testing.assert_array_equal(decide[keep], (cost_pos < cost_neg)[keep])
+    assert ref.bayes_threshold([[0.0, 10.0], [1.0, 0.0]]) == pytest.approx(1 / 11, rel=1e-15)
+
+
+def test_empirical_thresholds_by_brute_force():
+    y, s = _scored(2, n=80)
+    candidates = np.r_[np.inf, np.unique(s)[::-1]]
+    for c_fp, c_fn in ((1.0, 1.0), (1.0, 5.0), (3.0, 1.0)):
+        costs = np.array([ref.expected_cost(y, s, t, c_fp, c_fn) for t in candidates])
+        # the cheapest candidate, and among equally cheap ones the largest (candidates fall)
+        assert ref.cost_optimal_threshold(y, s, c_fp, c_fn) == candidates[np.argmin(costs)]
+        # no threshold between the candidates does better (they make the same decisions)
+        grid = np.linspace(-0.01, 1.01, 409)
+        best = min(ref.expected_cost(y, s, t, c_fp, c_fn) for t in grid)
+        assert costs.min() <= best + 1e-15
+    for target in (0.0, 0.37, 0.5, 0.9, 1.0):
+        recall = np.array([np.mean(s[y == 1] >= t) for t in candidates])
+        assert ref.threshold_for_recall(y, s, target) == candidates[recall >= target][0]
 
 
 # --- reading outputs -------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import pytest
 from logreg_course.assignments import REPO, available, source_notebook, student_notebook
 from logreg_course.grading.specs import MODULES, get_spec
 
-ASSIGNMENTS = ("01-sigmoid", "02-log-odds", "03-maximum-likelihood")
+ASSIGNMENTS = tuple(MODULES)  # every assignment with a grading spec
 _SOLUTION_BLOCK = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)
 _SCHEME = re.compile(r"=== BEGIN MARK SCHEME ===(.*?)=== END MARK SCHEME ===", re.S)
 

@@ -34,6 +34,14 @@ CALLS = {
         ("check_gradient_descent", ("gradient_descent",), CANCER),
         ("check_newton_step", ("newton_step",), CANCER),
         ("check_fit", ("fit_logistic",), SPECTOR)],
+    "04-thresholds": [
+        ("check_confusion_counts", ("confusion_counts",), ()),
+        ("check_precision_recall_f1", ("precision_recall_f1",), ()),
+        ("check_roc_auc", ("roc_points", "auc"), ()),
+        ("check_expected_cost", ("expected_cost",), ()),
+        ("check_bayes", ("bayes_threshold", "bayes_decisions"), ()),
+        ("check_cost_optimal_threshold", ("cost_optimal_threshold",), ()),
+        ("check_threshold_for_recall", ("threshold_for_recall",), ())],
 }
 
 
@@ -77,6 +85,22 @@ DIAGNOSES = [
     ("03-maximum-likelihood", "gd_history_after_steps", "check_gradient_descent",
      "n_iter + 1 = 21 entries"),
     ("03-maximum-likelihood", "newton_uphill", "check_newton_step", "not +"),
+    ("04-thresholds", "strict_inequality", "check_confusion_counts", "use score >= threshold"),
+    ("04-thresholds", "f1_arithmetic_mean", "check_precision_recall_f1",
+     "not the arithmetic mean"),
+    ("04-thresholds", "prf_divides_by_zero", "check_precision_recall_f1",
+     "test the denominator before dividing"),
+    ("04-thresholds", "roc_without_inf", "check_roc_auc", "start the thresholds with inf"),
+    ("04-thresholds", "auc_ignores_ties", "check_roc_auc", "counts one half, not 0"),
+    ("04-thresholds", "costs_swapped", "check_expected_cost", "the costs are swapped"),
+    ("04-thresholds", "bayes_swapped", "check_bayes", "you computed c_fn / (c_fp + c_fn)"),
+    ("04-thresholds", "bayes_ignores_diagonal", "check_bayes", "the diagonal"),
+    ("04-thresholds", "threshold_on_logits", "check_bayes",
+     "did you apply the threshold to the logits?"),
+    ("04-thresholds", "optimal_ascending", "check_cost_optimal_threshold",
+     "inf is a candidate"),
+    ("04-thresholds", "recall_strictly_above", "check_threshold_for_recall",
+     "recall exactly 1/2 is enough"),
 ]
 
 
