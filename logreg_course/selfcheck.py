@@ -28,10 +28,12 @@ import warnings
 import numpy as np
 
 __all__ = [
-    "check_ame_mem", "check_bayes", "check_confusion_counts", "check_cost_optimal_threshold",
-    "check_cross_entropy", "check_discrete_change", "check_effects_table", "check_expected_cost",
-    "check_fit", "check_gradient", "check_gradient_descent", "check_hessian", "check_log_sigmoid",
-    "check_logit", "check_marginal_effects", "check_newton_step", "check_odds", "check_odds_ratio",
+    "check_ame_mem", "check_balanced_sample_weight", "check_bayes", "check_confusion_counts",
+    "check_cost_optimal_threshold", "check_cross_entropy", "check_cross_validation",
+    "check_discrete_change", "check_effects_table", "check_expected_cost", "check_fit",
+    "check_fit_penalised", "check_gradient", "check_gradient_descent", "check_hessian", "check_l1",
+    "check_log_sigmoid", "check_logit", "check_marginal_effects", "check_newton_step",
+    "check_odds", "check_odds_ratio", "check_penalised_gradient", "check_penalised_objective",
     "check_precision_recall_f1", "check_predict", "check_predict_proba", "check_roc_auc",
     "check_sigmoid", "check_sigmoid_derivative", "check_sigmoid_stable",
     "check_threshold_for_recall", "check_wald_ci",
@@ -646,6 +648,195 @@ def check_threshold_for_recall(threshold_for_recall):
     r.check(np.isinf(np.asarray(_quiet(threshold_for_recall, y, s, 0.0), dtype=float)),
             "target 0 gives inf", "target 0 should give inf (recall 0 needs no positive "
                                   "prediction)")
+    r.done()
+
+
+
+# --- 05-regularisation -----------------------------------------------------------------------
+def _objective(X, y, w, b, C, s):
+    z = X @ w + b
+    return C * np.sum(s * (np.logaddexp(0.0, z) - y * z)) + 0.5 * np.dot(w, w)
+
+
+def _fit_l2(X, y, C):
+    """A minimal Newton fit of the sum-form L2 objective (intercept free), for diagnostics."""
+    n, d = X.shape
+    Xt = np.column_stack([X, np.ones(n)])
+    D = np.eye(d + 1)
+    D[-1, -1] = 0.0
+    theta = np.zeros(d + 1)
+    for _ in range(50):
+        z = Xt @ theta
+        p = _ref_sigmoid(z)
+        g = C * Xt.T @ (p - y) + D @ theta
+        if np.max(np.abs(g)) <= 1e-10 * C * n:
+            break
+        H = C * Xt.T @ ((p * (1 - p))[:, None] * Xt) + D
+        theta -= np.linalg.solve(H, g)
+    return theta[:-1], theta[-1]
+
+
+def check_penalised_objective(penalised_objective):
+    r = _Report("penalised_objective")
+    X, y = np.array([[1.0], [-1.0]]), np.array([1.0, 0.0])
+    v = _quiet(penalised_objective, X, y, np.zeros(1), 0.0, 1.0)
+    if not r.check(_close(v, 2 * math.log(2.0)), "w = 0, b = 0, C = 1: 2 log 2",
+                   "with every z = 0 each loss is log 2, so F = C * 2 log 2 = 1.386"):
+        if _close(v, math.log(2.0)):
+            r.problems.append("you returned the mean loss: scikit-learn's objective is C times "
+                              "the sum")
+    v = _quiet(penalised_objective, X, y, np.zeros(1), 3.0, 1.0)
+    data = _objective(X, y, np.zeros(1), 3.0, 1.0, np.ones(2))
+    if not r.check(_close(v, data), "b = 3 is not penalised",
+                   f"with w = 0 and b = 3, F is the data term alone, {data:.4f}"):
+        if _close(v, data + 4.5):
+            r.problems.append("you penalised the intercept: the penalty is ||w||^2 / 2, "
+                              "without b")
+    v = _quiet(penalised_objective, X, y, np.array([2.0]), 0.0, 0.5)
+    want = _objective(X, y, np.array([2.0]), 0.0, 0.5, np.ones(2))
+    if not r.check(_close(v, want), "C multiplies the data term, not the penalty",
+                   f"with w = (2), b = 0, C = 0.5, F = 0.5 * (data) + 2 = {want:.4f}"):
+        data = 2 * math.log1p(math.exp(-2.0))  # sum of the losses at z = (2, -2)
+        if _close(v, data + 0.5 * 2.0):
+            r.problems.append("C multiplies the penalty; it should multiply the data term")
+    v = _quiet(penalised_objective, X, y, np.zeros(1), 0.0, 1.0, sample_weight=np.array([3.0,
+                                                                                     1.0]))
+    r.check(_close(v, 4 * math.log(2.0)), "sample weights (3, 1) at z = 0: 4 log 2",
+            "with sample weights (3, 1) and every z = 0, F = (3 + 1) log 2")
+    r.done()
+
+
+def check_penalised_gradient(penalised_gradient):
+    r = _Report("penalised_gradient")
+    X, y = np.array([[1.0], [-1.0]]), np.array([1.0, 0.0])
+    out = _quiet(penalised_gradient, X, y, np.zeros(1), 0.0, 1.0)
+    if not r.check(isinstance(out, (tuple, list)) and len(out) == 2,
+                   "returns (grad_w, grad_b)",
+                   f"should return a tuple (grad_w, grad_b); got {_describe(out)}"):
+        r.done()
+    r.check(_close(out[0], [-1.0]) and _close(out[1], 0.0, atol=1e-12),
+            "hand value at w = 0, b = 0: (-1, 0)",
+            "at w = 0, b = 0 (p = 1/2) grad_w = X^T (p - y) = -1 and grad_b = 0")
+    rng = np.random.default_rng(5)
+    X, y = rng.normal(size=(8, 2)), np.array([1.0, 0, 1, 1, 0, 0, 1, 0])
+    s, C = rng.uniform(0.5, 2.0, size=8), 0.7
+    w, b, h = np.array([0.4, -0.3]), 0.8, 1e-6
+    fd = [(_objective(X, y, w + e, b, C, s) - _objective(X, y, w - e, b, C, s)) / (2 * h)
+          for e in np.eye(2) * h]
+    fd_b = (_objective(X, y, w, b + h, C, s) - _objective(X, y, w, b - h, C, s)) / (2 * h)
+    g_w, g_b = _quiet(penalised_gradient, X, y, w, b, C, sample_weight=s)
+    r.check(_close(g_w, fd, rtol=1e-6), "grad_w matches finite differences of F",
+            "grad_w does not match finite differences of C sum s_i l_i + ||w||^2 / 2"
+            + (" (the penalty's gradient w is missing)" if _close(np.asarray(g_w) + w, fd,
+                                                                 rtol=1e-6) else ""))
+    if not r.check(_close(g_b, fd_b, rtol=1e-6), "grad_b matches finite differences of F",
+                   "grad_b does not match finite differences of F"):
+        if _close(g_b, fd_b + b, rtol=1e-6):
+            r.problems.append("you penalised the intercept: dF/db = C sum s_i (p_i - y_i), "
+                              "with no + b")
+        elif _close(g_b, fd_b / (C * s.sum()), rtol=1e-6):
+            r.problems.append("you returned the mean-form gradient: keep the sum scale of F "
+                              "(multiply by C, do not divide by S)")
+    r.done()
+
+
+def check_fit_penalised(fit_penalised, X, y):
+    r = _Report("fit_penalised")
+    out = _quiet(fit_penalised, X, y, 1.0)
+    if not r.check(isinstance(out, (tuple, list)) and len(out) == 2, "returns (w, b)",
+                   f"should return a tuple (w, b); got {_describe(out)}"):
+        r.done()
+    w, b = np.asarray(out[0], dtype=float), float(out[1])
+    p = _ref_sigmoid(X @ w + b)
+    g = np.append(X.T @ (p - y) + w, np.sum(p - y)) / len(y)  # mean form, C = 1
+    r.check(np.max(np.abs(g)) <= 1e-7, "C = 1: the mean-form gradient is below 1e-7",
+            f"at the returned (w, b) the mean-form gradient is {np.max(np.abs(g)):.1e}: not "
+            "a minimum (is the stopping rule right? does H include the + 1 on w's diagonal?)")
+    if not r.check(abs(p.sum() - y.sum()) <= 1e-6 * len(y),
+                   f"the fitted probabilities add up to the {y.sum():g} positives",
+                   f"the fitted probabilities add up to {p.sum():.6g}, not to the number of "
+                   f"positives {y.sum():g}"):
+        r.problems.append("is the intercept penalised? With a free intercept dF/db = 0 makes "
+                          "the two sums equal, whatever C is")
+    r.done()
+
+
+def check_balanced_sample_weight(balanced_sample_weight):
+    r = _Report("balanced_sample_weight")
+    v = _quiet(balanced_sample_weight, np.array([0, 0, 0, 1]))
+    if not r.check(_is_array(v, (4,)) and _close(v, [2 / 3, 2 / 3, 2 / 3, 2.0]),
+                   "y = (0, 0, 0, 1) gives (2/3, 2/3, 2/3, 2)",
+                   "y = (0, 0, 0, 1) should give n / (K n_k) = (2/3, 2/3, 2/3, 2), an array of "
+                   f"shape (4,); got {_describe(v)}"):
+        if _close(v, [0.75, 0.75, 0.75, 0.25]):
+            r.problems.append("you returned n_k / n, the inverse of the weight")
+    s = np.array([1.0, 3.0, 1.0, 1.0, 2.0])
+    v = _quiet(balanced_sample_weight, np.array([0, 0, 1, 1, 1]), sample_weight=s)
+    if not r.check(_close(v, s), "weights (1, 3, 1, 1, 2) stay as they are (both classes "
+                                 "weigh 4)",
+                   "with weights (1, 3, 1, 1, 2) both classes already weigh 4, so the "
+                   "balanced weights are the same"):
+        if _close(v, s * 5 / (2 * np.array([2, 2, 3, 3, 3]))):
+            r.problems.append("you counted samples: use the total weight S_k of each class, "
+                              "not its size n_k")
+    r.done()
+
+
+def check_l1(soft_threshold, l1_kkt_check):
+    r = _Report("soft_threshold and l1_kkt_check")
+    v = _quiet(soft_threshold, np.array([-3.0, -1.0, 0.5, 2.0]), 1.0)
+    if not r.check(_close(v, [-2.0, 0.0, 0.0, 1.0]),
+                   "soft_threshold((-3, -1, 0.5, 2), 1) = (-2, 0, 0, 1)",
+                   "soft_threshold((-3, -1, 0.5, 2), 1) should be (-2, 0, 0, 1)"):
+        if _close(v, [-3.0, 0.0, 0.0, 2.0]):
+            r.problems.append("that is a hard threshold: the survivors also move t towards 0")
+        elif _close(v, [2.0, 0.0, 0.0, 1.0]):
+            r.problems.append("the sign is lost: multiply max(|u| - t, 0) by sign(u)")
+    w, g = np.array([0.5, 0.0, 0.0, -1.0]), np.array([-0.1, 0.05, 0.3, 0.1])
+    v = np.asarray(_quiet(l1_kkt_check, w, g, 0.1))
+    if not r.check(v.dtype == bool and v.shape == (4,)
+                   and np.array_equal(v, [True, True, False, True]),
+                   "hand example: (True, True, False, True)",
+                   "for w = (0.5, 0, 0, -1), g = (-0.1, 0.05, 0.3, 0.1), lam1 = 0.1 the result "
+                   f"should be a boolean array (True, True, False, True); got {_describe(v)}"):
+        if v.shape == (4,) and np.array_equal(v, [False, True, False, False]):
+            r.problems.append("for w_j != 0 the condition is g_j + lam1 sign(w_j) = 0: check "
+                              "the sign")
+        elif v.shape == (4,) and np.array_equal(v, [True, False, False, True]):
+            r.problems.append("for w_j = 0 the condition is |g_j| <= lam1, not g_j = 0")
+    r.done()
+
+
+def check_cross_validation(kfold_indices, cv_log_loss, X, y):
+    r = _Report("kfold_indices and cv_log_loss")
+    folds = _quiet(kfold_indices, 7, 3)
+    want = [[0, 1, 2], [3, 4], [5, 6]]
+    r.check(isinstance(folds, list) and len(folds) == 3
+            and all(np.array_equal(f, e) for f, e in zip(folds, want, strict=True)),
+            "kfold_indices(7, 3) = [0, 1, 2], [3, 4], [5, 6]",
+            f"kfold_indices(7, 3) should be a list [[0, 1, 2], [3, 4], [5, 6]] (as arrays); "
+            f"got {_describe(folds)}")
+    X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
+    C, inside, leaky = 0.3, [], []
+    Xs = (X - X.mean(axis=0)) / X.std(axis=0)
+    for test in np.array_split(np.arange(len(y)), 5):
+        train = np.setdiff1d(np.arange(len(y)), test)
+        mu, sd = X[train].mean(axis=0), X[train].std(axis=0)
+        for losses, A, B in ((inside, (X[train] - mu) / sd, (X[test] - mu) / sd),
+                             (leaky, Xs[train], Xs[test])):
+            w, b = _fit_l2(A, y[train], C)
+            z = B @ w + b
+            losses.append(np.mean(np.logaddexp(0.0, z) - y[test] * z))
+    v = _quiet(cv_log_loss, X, y, C)
+    if not r.check(_close(v, np.mean(inside), rtol=1e-4),
+                   "C = 0.3: the scaler is fitted inside the folds",
+                   "cv_log_loss(X_raw, y_cancer, 0.3) does not match a 5-fold cross-validation "
+                   "with the scaler fitted on the training folds (contiguous folds, mean "
+                   "held-out cross-entropy, folds averaged)"):
+        if _close(v, np.mean(leaky), rtol=1e-4):
+            r.problems.append("you standardised with all the samples before splitting: the "
+                              "held-out fold leaks into the training features; compute the "
+                              "mean and sd on the training folds only")
     r.done()
 
 

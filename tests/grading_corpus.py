@@ -596,10 +596,132 @@ ATTACKS_04 = [
          frozenset({"auc_values"})),
 ]
 
+# ---------------------------------------------------------------------------------------------
+# 05-regularisation (17 autograded points)
+# ---------------------------------------------------------------------------------------------
+A05 = "05-regularisation"
+S05_OBJECTIVE = {"objective_values", "objective_sample_weight"}
+S05_FIT = {"fit_breast_cancer", "fit_balance"}
+
+
+def _fit_05(penalty_rows: str) -> str:
+    """fit_penalised with the penalty matrix D written by `penalty_rows`."""
+    return ("def fit_penalised(X, y, C, sample_weight=None, tol=1e-8, max_iter=100):\n"
+            "    s = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight)\n"
+            "    n, d = X.shape\n"
+            "    Xt = np.column_stack([X, np.ones(n)])\n"
+            f"    {penalty_rows}\n"
+            "    w, b = np.zeros(d), 0.0\n"
+            "    for _ in range(max_iter):\n"
+            "        g_w, g_b = penalised_gradient(X, y, w, b, C, s)\n"
+            "        g = np.append(g_w, g_b)\n"
+            "        if np.max(np.abs(g)) <= tol * C * s.sum():\n"
+            "            break\n"
+            "        z = X @ w + b\n"
+            "        h = C * s * sigmoid(z) * sigmoid(-z)\n"
+            "        step = np.linalg.solve(Xt.T @ (h[:, None] * Xt) + D, g)\n"
+            "        w, b = w - step[:-1], float(b - step[-1])\n"
+            "    return w, b\n")
+
+
+WRONG_05 = [
+    Case("penalised_intercept", "theta = (w, b) penalised as a whole: objective, gradient, fit",
+         {"objective_answer": "def penalised_objective(X, y, w, b, C, sample_weight=None):\n"
+                              "    s = np.ones(len(y)) if sample_weight is None else "
+                              "sample_weight\n"
+                              "    theta = np.append(w, b)\n"
+                              "    z = X @ w + b\n"
+                              "    return float(C * np.sum(s * (np.logaddexp(0, z) - y * z))"
+                              " + 0.5 * theta @ theta)\n",
+          "gradient_answer": "def penalised_gradient(X, y, w, b, C, sample_weight=None):\n"
+                             "    s = np.ones(len(y)) if sample_weight is None else "
+                             "sample_weight\n"
+                             "    r = C * s * (sigmoid(X @ w + b) - y)\n"
+                             "    return X.T @ r + w, float(np.sum(r) + b)\n",
+          "fit_answer": _fit_05("D = np.eye(d + 1)")},
+         # the cross-validated loss is built on the fit and moves with it
+         frozenset(S05_OBJECTIVE | S05_FIT | {"gradient_b", "cv_log_loss_values"})),
+    Case("objective_mean", "C times the mean loss instead of the sum",
+         {"objective_answer": "def penalised_objective(X, y, w, b, C, sample_weight=None):\n"
+                              "    s = np.ones(len(y)) if sample_weight is None else "
+                              "sample_weight\n"
+                              "    z = X @ w + b\n"
+                              "    return float(C * np.average(np.logaddexp(0, z) - y * z, "
+                              "weights=s) + 0.5 * w @ w)\n"},
+         frozenset(S05_OBJECTIVE)),
+    Case("gradient_without_penalty", "grad_w without the + w: the fit finds no penalised minimum",
+         {"gradient_answer": "def penalised_gradient(X, y, w, b, C, sample_weight=None):\n"
+                             "    s = np.ones(len(y)) if sample_weight is None else "
+                             "sample_weight\n"
+                             "    r = C * s * (sigmoid(X @ w + b) - y)\n"
+                             "    return X.T @ r, float(np.sum(r))\n"},
+         # on random (non-separable) data the fit lands on the MLE, which still balances
+         frozenset({"gradient_w", "fit_breast_cancer", "cv_log_loss_values"})),
+    Case("balanced_by_counts", "class sizes n_k instead of class weights S_k",
+         {"weights_answer": "def balanced_sample_weight(y, sample_weight=None):\n"
+                            "    y = np.asarray(y)\n"
+                            "    s = np.ones(len(y)) if sample_weight is None else "
+                            "sample_weight\n"
+                            "    classes, index, counts = np.unique(y, return_inverse=True,\n"
+                            "                                       return_counts=True)\n"
+                            "    return s * len(y) / (len(classes) * counts[index])\n"},
+         frozenset({"balanced_weighted"})),
+    Case("hard_threshold", "keeps u where |u| > t instead of shrinking it",
+         {"l1_answer": replace_function(A05, "l1_answer", (
+             "def soft_threshold(u, t):\n"
+             "    u = np.asarray(u, dtype=float)\n"
+             "    return np.where(np.abs(u) > t, u, 0.0)\n"))},
+         frozenset({"soft_threshold_values"})),
+    Case("kkt_zero_gradient", "the same condition for every coefficient: g + lam1 sign(w) = 0",
+         {"l1_answer": replace_function(A05, "l1_answer", (
+             "def l1_kkt_check(w, grad_w, lam1, tol=1e-8):\n"
+             "    return np.abs(grad_w + lam1 * np.sign(w)) <= tol\n"))},
+         frozenset({"kkt_check_values"})),
+    Case("folds_remainder_last", "n // k per fold and the remainder in the last fold",
+         {"cv_answer": replace_function(A05, "cv_answer", (
+             "def kfold_indices(n, k):\n"
+             "    size = n // k\n"
+             "    folds = [np.arange(j * size, (j + 1) * size) for j in range(k - 1)]\n"
+             "    return folds + [np.arange((k - 1) * size, n)]\n"))},
+         frozenset({"kfold_values", "cv_log_loss_values"})),
+    Case("scaler_leaks", "standardises all the data, then cross-validates",
+         {"cv_answer": replace_function(A05, "cv_answer", (
+             "def cv_log_loss(X, y, C, k=5):\n"
+             "    Xs = (X - X.mean(axis=0)) / X.std(axis=0)\n"
+             "    losses = []\n"
+             "    for test in kfold_indices(len(y), k):\n"
+             "        train = np.setdiff1d(np.arange(len(y)), test)\n"
+             "        w, b = fit_penalised(Xs[train], y[train], C)\n"
+             "        z = Xs[test] @ w + b\n"
+             "        losses.append(np.mean(np.logaddexp(0.0, z) - y[test] * z))\n"
+             "    return float(np.mean(losses))\n"))},
+         frozenset({"cv_log_loss_values"})),
+]
+
+ATTACKS_05 = [
+    Case("scipy_fit", "the fit is scipy.optimize.minimize on the learner's own objective",
+         {"fit_answer": "from scipy.optimize import minimize\n\n\n"
+                        "def fit_penalised(X, y, C, sample_weight=None, tol=1e-8, "
+                        "max_iter=100):\n"
+                        "    def f(t):\n"
+                        "        g_w, g_b = penalised_gradient(X, y, t[:-1], t[-1], C, "
+                        "sample_weight)\n"
+                        "        return (penalised_objective(X, y, t[:-1], t[-1], C, "
+                        "sample_weight),\n"
+                        "                np.append(g_w, g_b))\n"
+                        "    t = minimize(f, np.zeros(X.shape[1] + 1), jac=True, "
+                        "method='L-BFGS-B',\n"
+                        "                 options={'gtol': 1e-12, 'ftol': 0, "
+                        "'maxiter': 10000}).x\n"
+                        "    return t[:-1], float(t[-1])\n"},
+         # cross-validation calls the fit, and so calls into SciPy too
+         frozenset(S05_FIT | {"cv_log_loss_values"})),
+]
+
 WRONG = {"01-sigmoid": WRONG_01, "02-log-odds": WRONG_02, "03-maximum-likelihood": WRONG_03,
-         A04: WRONG_04}
+         A04: WRONG_04, A05: WRONG_05}
 ATTACKS = {"01-sigmoid": ATTACKS_01, "02-log-odds": ATTACKS_02,
-           "03-maximum-likelihood": ATTACKS_03, A04: ATTACKS_04}
+           "03-maximum-likelihood": ATTACKS_03, A04: ATTACKS_04, A05: ATTACKS_05}
 
 
 def namespace(assignment_id: str, case: Case | None = None) -> dict:

@@ -230,6 +230,114 @@ def test_empirical_thresholds_by_brute_force():
         assert ref.threshold_for_recall(y, s, target) == candidates[recall >= target][0]
 
 
+# --- 05-regularisation: scikit-learn's objective, fit, weights and folds ---------------------
+def test_penalised_objective_gradient_and_hessian():
+    from sklearn.metrics import log_loss
+
+    rng = np.random.default_rng(3)
+    X, y = rng.normal(size=(60, 3)), rng.integers(0, 2, 60).astype(float)
+    w, b, C, s = rng.normal(size=3), 0.4, 2.5, rng.uniform(0.2, 3.0, 60)
+    data = log_loss(y, ref.sigmoid(X @ w + b), sample_weight=s, normalize=False)
+    assert ref.penalised_objective(X, y, w, b, C, s) == pytest.approx(
+        C * data + 0.5 * w @ w, rel=1e-12)
+    theta, eye = np.append(w, b), np.eye(4) * 1e-6
+
+    def grad(t):
+        g_w, g_b = ref.penalised_gradient(X, y, t[:-1], t[-1], C, s)
+        return np.append(g_w, g_b)
+
+    fd = [(ref.penalised_objective(X, y, (theta + e)[:-1], (theta + e)[-1], C, s)
+           - ref.penalised_objective(X, y, (theta - e)[:-1], (theta - e)[-1], C, s)) / 2e-6
+          for e in eye]
+    np.testing.assert_allclose(grad(theta), fd, rtol=1e-6, atol=1e-8)
+    fd_h = np.array([(grad(theta + e) - grad(theta - e)) / 2e-6 for e in eye])
+    np.testing.assert_allclose(ref.penalised_hessian(X, w, b, C, s), fd_h, rtol=1e-6,
+                               atol=1e-6)
+
+
+def test_penalised_fit_matches_scikit_learn_and_balances():
+    from sklearn.linear_model import LogisticRegression
+
+    X, y, _ = ref.breast_cancer()
+    s = np.random.default_rng(4).uniform(0.2, 3.0, len(y))
+    for C in (1.0, 0.05):
+        w, b = ref.fit_penalised(X, y, C, s)
+        sk = LogisticRegression(C=C, solver="newton-cholesky", tol=1e-12, max_iter=200)
+        sk.fit(X, y, sample_weight=s)
+        np.testing.assert_allclose(np.append(w, b), np.append(sk.coef_, sk.intercept_),
+                                   atol=1e-7)
+        assert np.sum(s * ref.predict_proba(X, w, b)) == pytest.approx(np.sum(s * y), rel=1e-10)
+        # the wrong fit: its intercept's score equation is C sum s (p - y) + b = 0 instead
+        w_p, b_p = ref.fit_penalised_intercept(X, y, C, s)
+        gap = C * np.sum(s * (ref.predict_proba(X, w_p, b_p) - y))
+        assert gap + b_p == pytest.approx(0.0, abs=1e-6) and abs(b_p) > 1e-3
+
+
+def test_balanced_weights_are_scikit_learns():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight
+
+    rng = np.random.default_rng(5)
+    y = rng.integers(0, 3, 50) + np.repeat([0, 2], 25)
+    np.testing.assert_allclose(ref.balanced_sample_weight(y),
+                               compute_sample_weight("balanced", y), rtol=1e-14)
+    s = rng.uniform(0.1, 4.0, 50)
+    classes, index = np.unique(y, return_inverse=True)
+    per_class = compute_class_weight("balanced", classes=classes, y=y, sample_weight=s)
+    np.testing.assert_allclose(ref.balanced_sample_weight(y, s), s * per_class[index],
+                               rtol=1e-14)
+    X, yb, _ = ref.breast_cancer()
+    sk = LogisticRegression(C=1.0, class_weight="balanced", solver="newton-cholesky",
+                            tol=1e-12).fit(X, yb)
+    w, b = ref.fit_penalised(X, yb, 1.0, ref.balanced_sample_weight(yb))
+    np.testing.assert_allclose(np.append(w, b), np.append(sk.coef_, sk.intercept_), atol=1e-7)
+
+
+def test_soft_threshold_minimises_the_one_coordinate_problem():
+    from scipy.optimize import minimize_scalar
+
+    for u, a, lam in ((2.0, 1.0, 0.5), (-0.3, 2.0, 1.0), (-4.0, 0.5, 1.0), (0.7, 3.0, 2.1)):
+        def f(v, u=u, a=a, lam=lam):
+            return a / 2 * (v - u) ** 2 + lam * abs(v)
+
+        best = minimize_scalar(f, bounds=(-10, 10), method="bounded",
+                               options={"xatol": 1e-10}).x
+        soft = float(ref.soft_threshold(u, lam / a))
+        # Brent's answer is accurate to ~1e-8: compare places and objective values
+        assert soft == pytest.approx(best, abs=1e-6) and f(soft) <= f(best) + 1e-12
+
+
+def test_kkt_check_agrees_with_logreg_ref():
+    import logreg_ref as lr
+
+    w, g, lam1 = ref.breast_cancer_l1_fit()
+    assert np.all(ref.l1_kkt_check(w, g, lam1))
+    X, y, _ = ref.breast_cancer()
+    objective = lr.BinaryObjective(X, y)
+    model_b = lr.LogisticRegression(C=0.1, l1_ratio=1.0).fit(X, y).intercept_[0]
+    assert lr.kkt_residual(objective, lam1, np.append(w, model_b)) <= 1e-8
+    moved = w.copy()
+    moved[np.flatnonzero(w == 0)[0]] = 0.05  # a zero made non-zero breaks its condition
+    assert not ref.l1_kkt_check(moved, g, lam1)[np.flatnonzero(w == 0)[0]]
+
+
+def test_folds_and_cross_validation_match_scikit_learn():
+    from sklearn.model_selection import KFold, cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    import logreg_ref as lr
+
+    for n, k in ((569, 5), (23, 5), (10, 10)):
+        sk = [test for _, test in KFold(k).split(np.zeros(n))]
+        assert all(np.array_equal(a, b) for a, b in
+                   zip(ref.kfold_indices(n, k), sk, strict=True))
+    X, y = ref.breast_cancer_raw()
+    pipe = make_pipeline(StandardScaler(), lr.LogisticRegression(C=1.0, tol=1e-12))
+    scores = cross_val_score(pipe, X, y, cv=KFold(5), scoring="neg_log_loss")
+    assert ref.cv_log_loss(X, y, 1.0) == pytest.approx(-scores.mean(), rel=1e-8)
+
+
 # --- reading outputs -------------------------------------------------------------------------
 class _AlwaysEqual:
     def __eq__(self, other):

@@ -135,11 +135,19 @@ def test_answer_docstrings_state_the_convention(aid):
         functions = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
         assert functions and all(ast.get_docstring(f) for f in functions), cell.source
         assert "raise NotImplementedError()" in cell.source
-    if aid == "03-maximum-likelihood":
-        for name in ("cross_entropy", "gradient", "hessian"):
-            doc = next(ast.get_docstring(n) for c in answers for n in ast.parse(c.source).body
-                       if isinstance(n, ast.FunctionDef) and n.name == name)
-            assert "mean" in doc or "/ n" in doc, doc
+    for name, words in CONVENTIONS.get(aid, {}).items():
+        doc = next(ast.get_docstring(n) for c in answers for n in ast.parse(c.source).body
+                   if isinstance(n, ast.FunctionDef) and n.name == name)
+        assert any(word in doc for word in words), (name, doc)
+
+
+#: Functions whose docstring must say which scale they use (mean or sum), per assignment.
+CONVENTIONS = {
+    "03-maximum-likelihood": {f: ("mean", "/ n") for f in ("cross_entropy", "gradient",
+                                                            "hessian")},
+    "05-regularisation": {"penalised_objective": ("sum",), "fit_penalised": ("mean-form",),
+                          "cv_log_loss": ("mean",)},
+}
 
 
 def _solution_lines(aid):

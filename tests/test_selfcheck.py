@@ -12,6 +12,8 @@ from logreg_course.grading import reference as ref
 SPECTOR = ref.spector()
 SPECTOR_FIT = ref.spector_fit()
 CANCER = ref.breast_cancer_subset()
+CANCER_ALL = ref.breast_cancer()[:2]
+CANCER_RAW = ref.breast_cancer_raw()
 
 CALLS = {
     "01-sigmoid": [
@@ -42,6 +44,13 @@ CALLS = {
         ("check_bayes", ("bayes_threshold", "bayes_decisions"), ()),
         ("check_cost_optimal_threshold", ("cost_optimal_threshold",), ()),
         ("check_threshold_for_recall", ("threshold_for_recall",), ())],
+    "05-regularisation": [
+        ("check_penalised_objective", ("penalised_objective",), ()),
+        ("check_penalised_gradient", ("penalised_gradient",), ()),
+        ("check_fit_penalised", ("fit_penalised",), CANCER_ALL),
+        ("check_balanced_sample_weight", ("balanced_sample_weight",), ()),
+        ("check_l1", ("soft_threshold", "l1_kkt_check"), ()),
+        ("check_cross_validation", ("kfold_indices", "cv_log_loss"), CANCER_RAW)],
 }
 
 
@@ -101,11 +110,29 @@ DIAGNOSES = [
      "inf is a candidate"),
     ("04-thresholds", "recall_strictly_above", "check_threshold_for_recall",
      "recall exactly 1/2 is enough"),
+    ("05-regularisation", "penalised_intercept", "check_penalised_objective",
+     "you penalised the intercept"),
+    ("05-regularisation", "penalised_intercept", "check_penalised_gradient",
+     "you penalised the intercept"),
+    ("05-regularisation", "penalised_intercept", "check_fit_penalised",
+     "is the intercept penalised?"),
+    ("05-regularisation", "objective_mean", "check_penalised_objective",
+     "you returned the mean loss"),
+    ("05-regularisation", "gradient_without_penalty", "check_penalised_gradient",
+     "the penalty's gradient w is missing"),
+    ("05-regularisation", "balanced_by_counts", "check_balanced_sample_weight",
+     "you counted samples"),
+    ("05-regularisation", "hard_threshold", "check_l1", "that is a hard threshold"),
+    ("05-regularisation", "kkt_zero_gradient", "check_l1", "not g_j = 0"),
+    ("05-regularisation", "folds_remainder_last", "check_cross_validation",
+     "kfold_indices(7, 3) should be"),
+    ("05-regularisation", "scaler_leaks", "check_cross_validation",
+     "you standardised with all the samples"),
 ]
 
 
 @pytest.mark.parametrize(("aid", "case_name", "check", "words"), DIAGNOSES,
-                         ids=[d[1] for d in DIAGNOSES])
+                         ids=[f"{d[1]}-{d[2]}" for d in DIAGNOSES])
 def test_selfcheck_names_the_mistake(aid, case_name, check, words):
     case = next(c for c in WRONG[aid] if c.name == case_name)
     ns = namespace(aid, case)

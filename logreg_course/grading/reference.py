@@ -458,3 +458,18 @@ def wine_standardised():
     from sklearn.datasets import load_wine
 
     return _standardised(load_wine)
+
+
+def breast_cancer_l1_fit():
+    """An L1 fit (C = 0.1) on the 30 standardised features: ``(w, grad_w, lam1)``.
+
+    ``grad_w`` is the gradient of the mean cross-entropy at the fit and
+    ``lam1 = 1 / (n C)`` the mean-form L1 strength, so the KKT conditions hold
+    (``logreg_ref`` solves them to a residual of 1e-10).
+    """
+    X, y, _ = breast_cancer()
+    C = 0.1
+    model = lr.LogisticRegression(C=C, l1_ratio=1.0).fit(X, y)
+    w, b = model.coef_[0].copy(), float(model.intercept_[0])
+    g_w, _ = lr.binary_cross_entropy_gradient(X, y, w, b)
+    return w, g_w, 1.0 / (len(y) * C)

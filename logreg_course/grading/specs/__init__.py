@@ -18,6 +18,7 @@ MODULES = {
     "02-log-odds": "log_odds",
     "03-maximum-likelihood": "maximum_likelihood",
     "04-thresholds": "thresholds",
+    "05-regularisation": "regularisation",
 }
 
 
