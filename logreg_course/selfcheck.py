@@ -31,12 +31,14 @@ __all__ = [
     "check_ame_mem", "check_balanced_sample_weight", "check_bayes", "check_confusion_counts",
     "check_cost_optimal_threshold", "check_cross_entropy", "check_cross_validation",
     "check_discrete_change", "check_effects_table", "check_expected_cost", "check_fit",
-    "check_fit_penalised", "check_gradient", "check_gradient_descent", "check_hessian", "check_l1",
-    "check_log_sigmoid", "check_logit", "check_marginal_effects", "check_newton_step",
-    "check_odds", "check_odds_ratio", "check_penalised_gradient", "check_penalised_objective",
-    "check_precision_recall_f1", "check_predict", "check_predict_proba", "check_roc_auc",
-    "check_sigmoid", "check_sigmoid_derivative", "check_sigmoid_stable",
-    "check_threshold_for_recall", "check_wald_ci",
+    "check_fit_penalised", "check_fit_softmax", "check_gradient", "check_gradient_descent",
+    "check_hessian", "check_l1", "check_log_sigmoid", "check_log_softmax", "check_logit",
+    "check_marginal_effects", "check_multinomial_cross_entropy", "check_multinomial_gradient",
+    "check_newton_step", "check_odds", "check_odds_ratio", "check_penalised_gradient",
+    "check_penalised_objective", "check_precision_recall_f1", "check_predict",
+    "check_predict_proba", "check_predict_softmax", "check_roc_auc", "check_sigmoid",
+    "check_sigmoid_derivative", "check_sigmoid_stable", "check_softmax",
+    "check_threshold_for_recall", "check_two_classes", "check_wald_ci",
 ]
 
 #: Published Stata results for the spector logit (Greene; statsmodels' test suite).
@@ -837,6 +839,208 @@ def check_cross_validation(kfold_indices, cv_log_loss, X, y):
             r.problems.append("you standardised with all the samples before splitting: the "
                               "held-out fold leaks into the training features; compute the "
                               "mean and sd on the training folds only")
+    r.done()
+
+
+
+# --- 06-softmax ------------------------------------------------------------------------------
+def _ref_log_softmax(Z):
+    shifted = Z - Z.max(axis=1, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+
+
+def check_softmax(softmax):
+    r = _Report("softmax")
+    out = _quiet(softmax, np.array([[0.0, 0.0]]))
+    r.check(_is_array(out, (1, 2)) and _close(out, [[0.5, 0.5]]),
+            "softmax([[0, 0]]) = [[1/2, 1/2]]",
+            f"softmax([[0, 0]]) should be the (1, 2) array [[0.5, 0.5]]; got {_describe(out)}")
+    out = _quiet(softmax, np.log(np.array([[1.0, 2.0, 3.0]])))
+    r.check(_close(out, [[1 / 6, 2 / 6, 3 / 6]]), "softmax([[0, log 2, log 3]]) = (1, 2, 3)/6",
+            "softmax([[0, log 2, log 3]]) should be (1/6, 2/6, 3/6)")
+    Z = np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 5.0]])
+    out = np.asarray(_quiet(softmax, Z), dtype=float)
+    if not r.check(out.shape == (2, 3) and _close(out.sum(axis=1), [1.0, 1.0]),
+                   "each row sums to 1", "each row (one per sample) should sum to 1"):
+        if out.shape == (2, 3) and _close(out.sum(axis=0), [1.0, 1.0, 1.0]):
+            r.problems.append("you normalised the columns: normalise each row (axis=1, "
+                              "keepdims=True)")
+    out, warned = _call(softmax, np.array([[1000.0, 1000.0, 0.0]]))
+    r.check(not warned and _close(out, [[0.5, 0.5, 0.0]]),
+            "softmax([[1000, 1000, 0]]) = (1/2, 1/2, 0), no warning",
+            "softmax([[1000, 1000, 0]]) should be (1/2, 1/2, 0) without a warning"
+            + (f" (yours warned {warned[0]!r}): e^1000 overflows; subtract each row's maximum "
+               "first" if warned else ""))
+    r.done()
+
+
+def check_log_softmax(logsumexp, log_softmax):
+    r = _Report("logsumexp and log_softmax")
+    out = _quiet(logsumexp, np.array([[0.0, 0.0], [1.0, 1.0]]))
+    if not r.check(_is_array(out, (2,)) and _close(out, [math.log(2.0), 1 + math.log(2.0)]),
+                   "logsumexp([[0, 0], [1, 1]]) = (log 2, 1 + log 2)",
+                   "logsumexp([[0, 0], [1, 1]]) should be the (2,) array (log 2, 1 + log 2); "
+                   f"got {_describe(out)}"):
+        if _close(out, [0.0, 0.0]) or _close(out, [0.0, 1.0]):
+            r.problems.append("add the maximum back: lse(z) = m + log sum exp(z - m)")
+    out, warned = _call(logsumexp, np.array([[1000.0, 1000.0]]))
+    if not r.check(not warned and _close(out, [1000 + math.log(2.0)]),
+                   "logsumexp([[1000, 1000]]) = 1000 + log 2, no warning",
+                   "logsumexp([[1000, 1000]]) should be 1000 + log 2 without a warning"):
+        if warned or np.any(np.isinf(np.asarray(out, dtype=float))):
+            r.problems.append("your log-sum-exp is unstable: exp(1000) overflows. Subtract the "
+                              "row maximum m first and add it back: m + log sum exp(z - m)")
+    out, warned = _call(log_softmax, np.array([[1000.0, 0.0]]))
+    out = np.asarray(out, dtype=float)
+    if not r.check(not warned and _close(out, [[0.0, -1000.0]]),
+                   "log_softmax([[1000, 0]]) = (0, -1000), no warning",
+                   "log_softmax([[1000, 0]]) should be (0, -1000) without a warning"):
+        if out.shape == (1, 2) and np.isneginf(out[0, 1]):
+            r.problems.append("np.log(softmax(Z)) gives -inf where a probability underflows: "
+                              "compute (Z - m) - log sum exp(Z - m)")
+    Z = np.array([[0.5, -1.0, 2.0]])
+    r.check(_close(_quiet(log_softmax, Z), _ref_log_softmax(Z)),
+            "log_softmax agrees with log(softmax) for moderate logits",
+            "log_softmax([[0.5, -1, 2]]) should equal Z - logsumexp(Z)")
+    r.done()
+
+
+def check_multinomial_cross_entropy(cross_entropy):
+    r = _Report("cross_entropy")
+    v = _quiet(cross_entropy, np.array([0, 2, 1]), np.zeros((3, 3)))
+    if not r.check(_close(v, math.log(3.0)), "equal logits give log K = log 3",
+                   "with all logits equal every P_ik = 1/3, so the mean loss is log 3"):
+        if _close(v, 3 * math.log(3.0)):
+            r.problems.append("you returned the sum: the loss is the mean over samples")
+        elif _close(v, -math.log(3.0)):
+            r.problems.append("wrong sign: the loss is minus the log-likelihood")
+    y, Z = np.array([0, 1]), np.array([[0.0, math.log(3.0)], [0.0, 0.0]])
+    r.check(_close(_quiet(cross_entropy, y, Z), (math.log(4.0) + math.log(2.0)) / 2),
+            "hand example: (log 4 + log 2) / 2",
+            "for y = (0, 1) and Z = [[0, log 3], [0, 0]] the losses are log 4 and log 2 "
+            "(lse(z_i) - z_{i, y_i}), mean (log 4 + log 2) / 2")
+    v = _quiet(cross_entropy, y, Z, sample_weight=np.array([3.0, 1.0]))
+    if not r.check(_close(v, (3 * math.log(4.0) + math.log(2.0)) / 4),
+                   "weights (3, 1): (3 log 4 + log 2) / 4",
+                   "with weights (3, 1) the weighted mean is (3 log 4 + log 2) / 4"):
+        if _close(v, (math.log(4.0) + math.log(2.0)) / 2):
+            r.problems.append("the sample weights are ignored")
+        elif _close(v, (3 * math.log(4.0) + math.log(2.0)) / 2):
+            r.problems.append("divide the weighted sum by the sum of the weights, not by n")
+    r.done()
+
+
+def check_multinomial_gradient(gradient, cross_entropy):
+    r = _Report("gradient")
+    X, y = np.array([[1.0, 2.0], [3.0, -1.0]]), np.array([0, 1])
+    out = _quiet(gradient, X, y, np.zeros((3, 2)), np.zeros(3))
+    if not r.check(isinstance(out, (tuple, list)) and len(out) == 2,
+                   "returns (grad_W, grad_b)",
+                   f"should return a tuple (grad_W, grad_b); got {_describe(out)}"):
+        r.done()
+    g_W, g_b = (np.asarray(v, dtype=float) for v in out)
+    hand = np.array([[1 / 6, -5 / 6], [-5 / 6, 2 / 3], [2 / 3, 1 / 6]])
+    if not r.check(g_W.shape == (3, 2) and _close(g_W, hand)
+                   and _close(g_b, [-1 / 6, -1 / 6, 1 / 3]),
+                   "hand example at W = 0, b = 0",
+                   "at W = 0, b = 0 (every P = 1/3) grad_W = (P - Y)^T X / n = [[1/6, -5/6], "
+                   "[-5/6, 2/3], [2/3, 1/6]] (shape (K, d)) and grad_b = (-1/6, -1/6, 1/3)"):
+        if g_W.shape == (2, 3):
+            r.problems.append("grad_W has shape (d, K): use (P - Y)^T X, one row per class")
+        elif _close(g_W, -hand):
+            r.problems.append("wrong sign: the gradient is (P - Y)^T X / n, prediction minus "
+                              "target")
+        elif _close(g_W, 2 * hand):
+            r.problems.append("you returned the sum: divide by n")
+    rng = np.random.default_rng(6)
+    X, y = rng.normal(size=(7, 2)), np.array([0, 1, 2, 1, 0, 2, 2])
+    W, b, h = rng.normal(size=(3, 2)), rng.normal(size=3), 1e-6
+
+    def loss(W_, b_):
+        return _quiet(cross_entropy, y, X @ W_.T + b_)
+
+    fd = np.zeros((3, 2))
+    for k in range(3):
+        for j in range(2):
+            E = np.zeros((3, 2))
+            E[k, j] = h
+            fd[k, j] = (loss(W + E, b) - loss(W - E, b)) / (2 * h)
+    g_W, _ = _quiet(gradient, X, y, W, b)
+    r.check(_close(g_W, fd, rtol=1e-5, atol=1e-8),
+            "grad_W matches finite differences of your cross_entropy",
+            "grad_W does not match finite differences of your cross_entropy (if the loss is "
+            "right, the gradient is not)")
+    r.done()
+
+
+def check_fit_softmax(fit_softmax, X, y):
+    r = _Report("fit_softmax")
+    X, y = np.asarray(X, dtype=float), np.asarray(y)
+    out = _quiet(fit_softmax, X, y, 1.0)
+    if not r.check(isinstance(out, (tuple, list)) and len(out) == 2, "returns (W, b)",
+                   f"should return a tuple (W, b); got {_describe(out)}"):
+        r.done()
+    W, b = (np.asarray(v, dtype=float) for v in out)
+    K, n = int(y.max()) + 1, len(y)
+    if not r.check(W.shape == (K, X.shape[1]) and b.shape == (K,),
+                   f"shapes ({K}, {X.shape[1]}) and ({K},)",
+                   f"W should have shape ({K}, {X.shape[1]}) and b ({K},); got {W.shape} and "
+                   f"{b.shape}"):
+        r.done()
+    R = np.exp(_ref_log_softmax(X @ W.T + b))
+    R[np.arange(n), y] -= 1.0
+    g = np.concatenate([(R.T @ X / n + W / n).ravel(), R.mean(axis=0)])
+    r.check(np.max(np.abs(g)) <= 1e-5, "C = 1: the gradient is below 1e-5",
+            f"at the returned (W, b) the gradient of L + ||W||^2 / (2 C n) is "
+            f"{np.max(np.abs(g)):.1e}: not a minimum (is the penalty lambda = 1 / (C n)?)")
+    r.check(_close(R.mean(axis=0), np.zeros(K), atol=1e-5),
+            "the mean probability of each class is its frequency",
+            "at the fit the average predicted probability of each class should equal its "
+            "frequency in y (the intercepts' gradient is zero): is b fitted?")
+    r.check(np.max(np.abs(W.sum(axis=0))) <= 1e-8 and abs(b.sum()) <= 1e-8,
+            "W and b sum to 0 over the classes",
+            "the columns of W and the intercepts should sum to 0 over the classes (scikit-learn's "
+            "symmetric form): start from zero, or subtract the class means")
+    r.done()
+
+
+def check_predict_softmax(predict_proba, predict):
+    r = _Report("predict_proba and predict")
+    X, W, b = np.eye(2), np.array([[2.0, 0.0], [0.0, 2.0], [0.0, 0.0]]), np.array([0, 0, 1.0])
+    P = _quiet(predict_proba, X, W, b)
+    e, total = math.e, math.exp(2.0) + 1 + math.e  # logits (2, 0, 1) and (0, 2, 1)
+    hand = np.array([[math.exp(2.0), 1.0, e], [1.0, math.exp(2.0), e]]) / total
+    if not r.check(_is_array(P, (2, 3)) and _close(P, hand),
+                   "hand example: softmax of the logits (2, 0, 1) and (0, 2, 1)",
+                   "predict_proba should return softmax(X W^T + b), shape (2, 3): for the hand "
+                   f"example the logits are (2, 0, 1) and (0, 2, 1); got {_describe(P)}"):
+        if _is_array(P, (2, 3)) and _close(P, np.exp(X @ W.T) / np.exp(X @ W.T).sum(1)[:, None]):
+            r.problems.append("you forgot the intercepts b")
+    labels = np.asarray(_quiet(predict, X, W, b))
+    r.check(labels.shape == (2,) and labels.dtype.kind in "iu" and np.array_equal(labels, [0, 1]),
+            "hand example: integer labels (0, 1)",
+            f"predict should return the integer labels (0, 1) (argmax over each row); got "
+            f"{_describe(labels)}")
+    r.done()
+
+
+def check_two_classes(binary_from_softmax, softmax_from_binary):
+    r = _Report("binary_from_softmax and softmax_from_binary")
+    out = _quiet(binary_from_softmax, np.array([[1.0, 2.0], [3.0, 5.0]]), np.array([0.5, -0.5]))
+    if not r.check(isinstance(out, (tuple, list)) and len(out) == 2
+                   and _close(out[0], [2.0, 3.0]) and _close(out[1], -1.0),
+                   "W = [[1, 2], [3, 5]], b = (0.5, -0.5) give w = (2, 3), b = -1",
+                   "for W = [[1, 2], [3, 5]] and b = (0.5, -0.5) the binary model is "
+                   "w = W[1] - W[0] = (2, 3), b = b[1] - b[0] = -1"):
+        if isinstance(out, (tuple, list)) and len(out) == 2 and _close(out[0], [-2.0, -3.0]):
+            r.problems.append("the difference is the wrong way round: class 1 minus class 0 "
+                              "(the positive class is class 1)")
+    out = _quiet(softmax_from_binary, np.array([2.0, 3.0]), -1.0)
+    r.check(isinstance(out, (tuple, list)) and len(out) == 2
+            and _close(out[0], [[-1.0, -1.5], [1.0, 1.5]]) and _close(out[1], [0.5, -0.5]),
+            "softmax_from_binary((2, 3), -1) = ([[-1, -1.5], [1, 1.5]], (0.5, -0.5))",
+            "softmax_from_binary((2, 3), -1) should be the symmetric model W = [[-1, -1.5], "
+            "[1, 1.5]], b = (0.5, -0.5): rows -w/2 and w/2")
     r.done()
 
 

@@ -718,10 +718,98 @@ ATTACKS_05 = [
          frozenset(S05_FIT | {"cv_log_loss_values"})),
 ]
 
+# ---------------------------------------------------------------------------------------------
+# 06-softmax (21 autograded points)
+# ---------------------------------------------------------------------------------------------
+A06 = "06-softmax"
+S06_FIT = {"fit_iris", "fit_wine", "fit_centred"}
+
+WRONG_06 = [
+    Case("naive_softmax", "exp(Z) / sum(exp(Z)) without the shift: overflow",
+         {"softmax_answer": "def softmax(Z):\n"
+                            "    E = np.exp(np.asarray(Z, dtype=float))\n"
+                            "    return E / E.sum(axis=1, keepdims=True)\n"},
+         frozenset({"softmax_stable"})),
+    Case("log_of_softmax", "log_softmax as np.log(softmax(Z)): -inf in the tails",
+         {"lse_answer": replace_function(A06, "lse_answer", (
+             "def log_softmax(Z):\n"
+             "    return np.log(softmax(Z))\n"))},
+         frozenset({"log_softmax_stable"})),
+    Case("naive_logsumexp", "log(sum(exp(Z))): overflows for large logits",
+         {"lse_answer": replace_function(A06, "lse_answer", (
+             "def logsumexp(Z):\n"
+             "    return np.log(np.sum(np.exp(np.asarray(Z, dtype=float)), axis=1))\n"))},
+         frozenset({"log_softmax_stable"})),
+    Case("loss_sum", "the summed loss (and the weighted sum, not divided by the weights)",
+         {"loss_answer": "def cross_entropy(y, Z, sample_weight=None):\n"
+                         "    s = np.ones(len(y)) if sample_weight is None else "
+                         "sample_weight\n"
+                         "    return float(-np.sum(s * log_softmax(Z)[np.arange(len(y)), y]))\n"},
+         frozenset({"cross_entropy_values", "cross_entropy_weights"})),
+    Case("gradient_transposed", "X^T (P - Y): grad_W of shape (d, K); the fit cannot step",
+         {"gradient_answer": "def gradient(X, y, W, b):\n"
+                             "    R = softmax(X @ W.T + b) - np.eye(len(b))[y]\n"
+                             "    return X.T @ R / len(y), R.mean(axis=0)\n"},
+         frozenset({"gradient_W"} | S06_FIT)),
+    Case("penalty_one_over_C", "lambda = 1 / C in the mean form: a penalty n times too strong",
+         {"fit_answer": "def fit_softmax(X, y, C, tol=1e-6, max_iter=20000):\n"
+                        "    n, d = X.shape\n"
+                        "    K = int(y.max()) + 1\n"
+                        "    lam = 1.0 / C\n"
+                        "    Xt = np.column_stack([X, np.ones(n)])\n"
+                        "    step = 1.0 / (np.linalg.norm(Xt, 2) ** 2 / (2 * n) + lam)\n"
+                        "    W, b = np.zeros((K, d)), np.zeros(K)\n"
+                        "    for _ in range(max_iter):\n"
+                        "        g_W, g_b = gradient(X, y, W, b)\n"
+                        "        g_W = g_W + lam * W\n"
+                        "        if max(np.abs(g_W).max(), np.abs(g_b).max()) <= tol:\n"
+                        "            break\n"
+                        "        W, b = W - step * g_W, b - step * g_b\n"
+                        "    return W, b\n"},
+         frozenset(S06_FIT)),
+    Case("intercepts_from_frequencies", "starts b at the log class frequencies, never centres",
+         {"fit_answer": "def fit_softmax(X, y, C, tol=1e-6, max_iter=20000):\n"
+                        "    n, d = X.shape\n"
+                        "    K = int(y.max()) + 1\n"
+                        "    lam = 1.0 / (C * n)\n"
+                        "    Xt = np.column_stack([X, np.ones(n)])\n"
+                        "    step = 1.0 / (np.linalg.norm(Xt, 2) ** 2 / (2 * n) + lam)\n"
+                        "    W, b = np.zeros((K, d)), np.log(np.bincount(y, minlength=K) / n)\n"
+                        "    for _ in range(max_iter):\n"
+                        "        g_W, g_b = gradient(X, y, W, b)\n"
+                        "        g_W = g_W + lam * W\n"
+                        "        if max(np.abs(g_W).max(), np.abs(g_b).max()) <= tol:\n"
+                        "            break\n"
+                        "        W, b = W - step * g_W, b - step * g_b\n"
+                        "    return W, b\n"},
+         # the same model as the symmetric fit: only the convention check fails
+         frozenset({"fit_centred"})),
+    Case("proba_without_intercept", "predict_proba forgets b",
+         {"predict_answer": replace_function(A06, "predict_answer", (
+             "def predict_proba(X, W, b):\n"
+             "    return softmax(X @ W.T)\n"))},
+         frozenset({"predict_proba_values"})),
+    Case("difference_reversed", "binary w = W[0] - W[1]: class 0 treated as positive",
+         {"two_answer": replace_function(A06, "two_answer", (
+             "def binary_from_softmax(W, b):\n"
+             "    return W[0] - W[1], float(b[0] - b[1])\n"))},
+         frozenset({"binary_from_softmax_values"})),
+]
+
+ATTACKS_06 = [
+    Case("scipy_logsumexp", "logsumexp is scipy.special.logsumexp",
+         {"lse_answer": replace_function(A06, "lse_answer", (
+             "def logsumexp(Z):\n"
+             "    from scipy.special import logsumexp as lse\n"
+             "    return lse(Z, axis=1)\n"))},
+         frozenset({"logsumexp_values", "log_softmax_stable"})),
+]
+
 WRONG = {"01-sigmoid": WRONG_01, "02-log-odds": WRONG_02, "03-maximum-likelihood": WRONG_03,
-         A04: WRONG_04, A05: WRONG_05}
+         A04: WRONG_04, A05: WRONG_05, A06: WRONG_06}
 ATTACKS = {"01-sigmoid": ATTACKS_01, "02-log-odds": ATTACKS_02,
-           "03-maximum-likelihood": ATTACKS_03, A04: ATTACKS_04, A05: ATTACKS_05}
+           "03-maximum-likelihood": ATTACKS_03, A04: ATTACKS_04, A05: ATTACKS_05,
+           A06: ATTACKS_06}
 
 
 def namespace(assignment_id: str, case: Case | None = None) -> dict:

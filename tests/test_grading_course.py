@@ -29,15 +29,20 @@ import nbformat
 import pytest
 from grading_corpus import ATTACKS, WRONG, Case, build
 
-from logreg_course.assignments import generate_student_version, source_notebook, student_notebook
+from logreg_course.assignments import (
+    ASSIGNMENT_IDS,
+    generate_student_version,
+    source_notebook,
+    student_notebook,
+)
 from logreg_course.grading.nbgrade import Submission, grade_many, load_config
 from logreg_course.grading.recheck import recheck_notebook
-from logreg_course.grading.specs import MODULES, get_spec
+from logreg_course.grading.specs import get_spec
 
 # With pytest-xdist, `--dist loadgroup` keeps these on one worker (one grading run).
 pytestmark = [pytest.mark.grading, pytest.mark.xdist_group("nbgrader")]
 
-ASSIGNMENTS = tuple(MODULES)  # every assignment with a grading spec
+ASSIGNMENTS = ASSIGNMENT_IDS  # all six
 CASES = [(aid, case) for aid in ASSIGNMENTS for case in WRONG[aid] + ATTACKS[aid]]
 NOTEBOOK_BUDGET = 10.0  # seconds for a whole student notebook, enforced by nbclient
 

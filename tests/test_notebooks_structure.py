@@ -16,10 +16,16 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from logreg_course.assignments import REPO, available, source_notebook, student_notebook
+from logreg_course.assignments import (
+    ASSIGNMENT_IDS,
+    REPO,
+    available,
+    source_notebook,
+    student_notebook,
+)
 from logreg_course.grading.specs import MODULES, get_spec
 
-ASSIGNMENTS = tuple(MODULES)  # every assignment with a grading spec
+ASSIGNMENTS = ASSIGNMENT_IDS  # all six
 _SOLUTION_BLOCK = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)
 _SCHEME = re.compile(r"=== BEGIN MARK SCHEME ===(.*?)=== END MARK SCHEME ===", re.S)
 
@@ -34,7 +40,7 @@ def _meta(cell):
 
 def test_every_assignment_with_a_spec_has_a_source_notebook():
     assert set(available()) >= set(MODULES)
-    assert set(ASSIGNMENTS) <= set(MODULES)
+    assert set(MODULES) == set(ASSIGNMENTS)  # every assignment is graded
 
 
 @pytest.mark.parametrize("aid", ASSIGNMENTS)
@@ -147,6 +153,8 @@ CONVENTIONS = {
                                                             "hessian")},
     "05-regularisation": {"penalised_objective": ("sum",), "fit_penalised": ("mean-form",),
                           "cv_log_loss": ("mean",)},
+    "06-softmax": {"cross_entropy": ("mean",), "gradient": ("mean", "/ n"),
+                   "fit_softmax": ("mean form",)},
 }
 
 

@@ -14,6 +14,7 @@ SPECTOR_FIT = ref.spector_fit()
 CANCER = ref.breast_cancer_subset()
 CANCER_ALL = ref.breast_cancer()[:2]
 CANCER_RAW = ref.breast_cancer_raw()
+IRIS = ref.iris_standardised()
 
 CALLS = {
     "01-sigmoid": [
@@ -51,6 +52,14 @@ CALLS = {
         ("check_balanced_sample_weight", ("balanced_sample_weight",), ()),
         ("check_l1", ("soft_threshold", "l1_kkt_check"), ()),
         ("check_cross_validation", ("kfold_indices", "cv_log_loss"), CANCER_RAW)],
+    "06-softmax": [
+        ("check_softmax", ("softmax",), ()),
+        ("check_log_softmax", ("logsumexp", "log_softmax"), ()),
+        ("check_multinomial_cross_entropy", ("cross_entropy",), ()),
+        ("check_multinomial_gradient", ("gradient", "cross_entropy"), ()),
+        ("check_fit_softmax", ("fit_softmax",), IRIS),
+        ("check_predict_softmax", ("predict_proba", "predict"), ()),
+        ("check_two_classes", ("binary_from_softmax", "softmax_from_binary"), ())],
 }
 
 
@@ -128,6 +137,18 @@ DIAGNOSES = [
      "kfold_indices(7, 3) should be"),
     ("05-regularisation", "scaler_leaks", "check_cross_validation",
      "you standardised with all the samples"),
+    ("06-softmax", "naive_softmax", "check_softmax", "subtract each row's maximum first"),
+    ("06-softmax", "log_of_softmax", "check_log_softmax", "np.log(softmax(Z)) gives -inf"),
+    ("06-softmax", "naive_logsumexp", "check_log_softmax", "your log-sum-exp is unstable"),
+    ("06-softmax", "loss_sum", "check_multinomial_cross_entropy", "you returned the sum"),
+    ("06-softmax", "gradient_transposed", "check_multinomial_gradient",
+     "grad_W has shape (d, K)"),
+    ("06-softmax", "penalty_one_over_C", "check_fit_softmax", "lambda = 1 / (C n)"),
+    ("06-softmax", "intercepts_from_frequencies", "check_fit_softmax",
+     "subtract the class means"),
+    ("06-softmax", "proba_without_intercept", "check_predict_softmax",
+     "you forgot the intercepts b"),
+    ("06-softmax", "difference_reversed", "check_two_classes", "the wrong way round"),
 ]
 
 

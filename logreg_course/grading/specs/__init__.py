@@ -19,6 +19,7 @@ MODULES = {
     "03-maximum-likelihood": "maximum_likelihood",
     "04-thresholds": "thresholds",
     "05-regularisation": "regularisation",
+    "06-softmax": "softmax",
 }
 
 
