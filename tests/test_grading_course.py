@@ -21,7 +21,6 @@ the session fixture `graded`.
 
 from __future__ import annotations
 
-import os
 import time
 import warnings
 
@@ -39,7 +38,8 @@ from logreg_course.grading.nbgrade import Submission, grade_many, load_config
 from logreg_course.grading.recheck import recheck_notebook
 from logreg_course.grading.specs import get_spec
 
-# With pytest-xdist, `--dist loadgroup` keeps these on one worker (one grading run).
+# With pytest-xdist these must run on one worker (one grading run): tests/conftest.py turns
+# the default `--dist load` into `--dist loadfile`.
 pytestmark = [pytest.mark.grading, pytest.mark.xdist_group("nbgrader")]
 
 ASSIGNMENTS = ASSIGNMENT_IDS  # all six
@@ -60,14 +60,31 @@ def graded():
         jobs.append(Submission(aid, "blank", student_notebook(aid).read_text()))
         for case in WRONG[aid] + ATTACKS[aid]:
             jobs.append(Submission(aid, case.name, _json(build(aid, case)), case.files))
-    # Two grading processes use both cores; under pytest-xdist the workers already do.
-    workers = 1 if os.environ.get("PYTEST_XDIST_WORKER") else 2
+    # Two grading processes use both cores. Under pytest-xdist the other worker runs the rest
+    # of the suite meanwhile; the grading still finishes sooner with two processes.
+    workers = 2
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # SQLAlchemy chatter inside nbgrader
         results = grade_many(jobs, workers=workers)
     for (aid, name), result in results.items():
         assert result.success, f"{aid}/{name} could not be autograded:\n{result.log[-2000:]}"
     return results
+
+
+@pytest.fixture(scope="session")
+def rechecked():
+    """The out-of-kernel re-check of every case: {(assignment, name): RecheckReport}.
+
+    Each re-check is mostly a subprocess, so two threads keep both cores busy.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    def run(item):
+        aid, case = item
+        return (aid, case.name), recheck_notebook(build(aid, case), aid)
+
+    with ThreadPoolExecutor(2) as pool:
+        return dict(pool.map(run, CASES))
 
 
 def _autograded(result, aid):
@@ -119,10 +136,10 @@ def _in_kernel_fooled(aid, case):
 
 
 @pytest.mark.parametrize(("aid", "case"), CASES, ids=[f"{a}-{c.name}" for a, c in CASES])
-def test_recheck_confirms_or_flags_nbgrader(graded, aid, case: Case):
+def test_recheck_confirms_or_flags_nbgrader(graded, rechecked, aid, case: Case):
     """The re-check agrees with nbgrader, except where nbgrader was fooled: those it flags."""
     result = graded[(aid, case.name)]
-    report = recheck_notebook(build(aid, case), aid)
+    report = rechecked[(aid, case.name)]
     assert set(report.failed()) == set(case.expected_recheck_fails), report.failed()
     flags = report.disagreements({g: c.score for g, c in result.cells.items()})
     undeserved = {g for g, msg in flags.items() if msg.startswith("nbgrader gave")
