@@ -28,11 +28,17 @@ import warnings
 import numpy as np
 
 __all__ = [
-    "check_ame_mem", "check_cross_entropy", "check_discrete_change", "check_effects_table",
-    "check_fit", "check_gradient", "check_gradient_descent", "check_hessian",
-    "check_log_sigmoid", "check_logit", "check_marginal_effects", "check_newton_step",
-    "check_odds", "check_odds_ratio", "check_predict", "check_predict_proba", "check_sigmoid",
-    "check_sigmoid_derivative", "check_sigmoid_stable", "check_wald_ci",
+    "check_ame_mem", "check_balanced_sample_weight", "check_bayes", "check_confusion_counts",
+    "check_cost_optimal_threshold", "check_cross_entropy", "check_cross_validation",
+    "check_discrete_change", "check_effects_table", "check_expected_cost", "check_fit",
+    "check_fit_penalised", "check_fit_softmax", "check_gradient", "check_gradient_descent",
+    "check_hessian", "check_l1", "check_log_sigmoid", "check_log_softmax", "check_logit",
+    "check_marginal_effects", "check_multinomial_cross_entropy", "check_multinomial_gradient",
+    "check_newton_step", "check_odds", "check_odds_ratio", "check_penalised_gradient",
+    "check_penalised_objective", "check_precision_recall_f1", "check_predict",
+    "check_predict_proba", "check_predict_softmax", "check_roc_auc", "check_sigmoid",
+    "check_sigmoid_derivative", "check_sigmoid_stable", "check_softmax",
+    "check_threshold_for_recall", "check_two_classes", "check_wald_ci",
 ]
 
 #: Published Stata results for the spector logit (Greene; statsmodels' test suite).
@@ -466,6 +472,575 @@ def check_fit(fit_logistic, X, y):
     r.check(_close(p.sum(), y.sum(), rtol=1e-6), "fitted probabilities sum to the 11 passes",
             f"the fitted probabilities should sum to the number of 1s ({y.sum():g}); they sum "
             f"to {p.sum():.6g}")
+    r.done()
+
+
+
+# --- 04-thresholds ---------------------------------------------------------------------------
+def _counts_of(out):
+    try:
+        return tuple(int(v) for v in out) if len(out) == 4 else None
+    except (TypeError, ValueError):
+        return None
+
+
+def check_confusion_counts(confusion_counts):
+    r = _Report("confusion_counts")
+    y = np.array([0, 0, 1, 1, 0, 1])
+    s = np.array([0.1, 0.4, 0.35, 0.8, 0.5, 0.5])
+    out = _quiet(confusion_counts, y, s, 0.5)
+    if not r.check(isinstance(out, (tuple, list)) and len(out) == 4,
+                   "returns (tn, fp, fn, tp)",
+                   f"should return a tuple (tn, fp, fn, tp); got {_describe(out)}"):
+        r.done()
+    counts = _counts_of(out)
+    if not r.check(counts == (2, 1, 1, 2), "hand example at t = 0.5: (2, 1, 1, 2)",
+                   f"for the hand example at t = 0.5 the counts are (2, 1, 1, 2); got {counts}"):
+        if counts == (3, 0, 2, 1):
+            r.problems.append("a score equal to the threshold is predicted positive: use "
+                              "score >= threshold, not >")
+        elif counts is not None and sorted(counts) == [1, 1, 2, 2]:
+            r.problems.append("the counts are in the wrong order or roles: fp counts negatives "
+                              "predicted positive, fn positives predicted negative")
+    r.check(_counts_of(_quiet(confusion_counts, y, s, np.inf)) == (3, 0, 3, 0),
+            "t = inf predicts nothing positive: (3, 0, 3, 0)",
+            "at threshold inf nothing is positive: the counts are (3, 0, 3, 0)")
+    r.done()
+
+
+def check_precision_recall_f1(precision_recall_f1):
+    r = _Report("precision_recall_f1")
+    y = np.array([0, 0, 1, 1, 0, 1])
+    s = np.array([0.1, 0.4, 0.35, 0.8, 0.5, 0.5])
+    out = _quiet(precision_recall_f1, y, s, 0.4)
+    if not r.check(isinstance(out, (tuple, list)) and len(out) == 3,
+                   "returns (precision, recall, f1)",
+                   f"should return a tuple (precision, recall, f1); got {_describe(out)}"):
+        r.done()
+    if not r.check(_close(out, [1 / 2, 2 / 3, 4 / 7]),
+                   "hand example at t = 0.4: (1/2, 2/3, 4/7)",
+                   "at t = 0.4 (tn, fp, fn, tp) = (1, 2, 1, 2): precision 1/2, recall 2/3, "
+                   "F1 = 2 tp / (2 tp + fp + fn) = 4/7"):
+        if _close(out, [2 / 3, 1 / 2, 4 / 7]):
+            r.problems.append("precision and recall are swapped")
+        elif _close(out[:2], [1 / 2, 2 / 3]) and _close(out[2], 7 / 12):
+            r.problems.append("F1 is the harmonic mean of precision and recall, not the "
+                              "arithmetic mean")
+    problem = ("at t = inf nothing is flagged, so precision is 0/0: the convention is 0.0, "
+               "with no warning and no nan (test the denominator before dividing)")
+    try:
+        out, warned = _call(precision_recall_f1, y, s, np.inf)
+    except ZeroDivisionError:
+        r.problems.append(problem + "; yours raised ZeroDivisionError")
+        r.done()
+    values = np.asarray(out, dtype=float)
+    r.check(not warned and values.shape == (3,) and np.array_equal(values, np.zeros(3)),
+            "nothing flagged: (0, 0, 0) without a warning",
+            problem + (f"; yours warned {warned[0]!r}" if warned else "")
+            + ("; yours returned nan" if np.any(np.isnan(values)) else ""))
+    r.done()
+
+
+def check_roc_auc(roc_points, auc):
+    r = _Report("roc_points and auc")
+    y, s = np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.35, 0.8])
+    out = _quiet(roc_points, y, s)
+    if r.check(isinstance(out, (tuple, list)) and len(out) == 3,
+               "roc_points returns (fpr, tpr, thresholds)",
+               f"roc_points should return a tuple (fpr, tpr, thresholds); got {_describe(out)}"):
+        fpr, tpr, thr = (np.asarray(v, dtype=float) for v in out)
+        if not r.check(thr.shape == (5,) and np.array_equal(thr, [np.inf, 0.8, 0.4, 0.35, 0.1]),
+                       "thresholds (inf, 0.8, 0.4, 0.35, 0.1)",
+                       "the thresholds should be inf, then the distinct scores in decreasing "
+                       "order: (inf, 0.8, 0.4, 0.35, 0.1)"):
+            if thr.shape == (4,):
+                r.problems.append("start the thresholds with inf (nothing flagged: the point "
+                                  "(0, 0))")
+        r.check(_close(fpr, [0, 0, 0.5, 0.5, 1]) and _close(tpr, [0, 0.5, 0.5, 1, 1]),
+                "fpr (0, 0, 0.5, 0.5, 1), tpr (0, 0.5, 0.5, 1, 1)",
+                "the hand example has fpr (0, 0, 0.5, 0.5, 1) and tpr (0, 0.5, 0.5, 1, 1)"
+                + (" (fpr and tpr are swapped)" if _close(tpr, [0, 0, 0.5, 0.5, 1]) else ""))
+    r.check(_close(_quiet(auc, y, s), 0.75), "hand example: AUC = 3/4",
+            "the hand example has AUC 3/4 (three of the four positive-negative pairs are "
+            "ordered correctly)")
+    tie = _quiet(auc, np.array([0, 1]), np.array([0.5, 0.5]))
+    if not r.check(_close(tie, 0.5), "a tie counts one half",
+                   "a positive and a negative with the same score should give AUC 1/2"):
+        if _close(tie, 0.0) or _close(tie, 1.0):
+            r.problems.append("a tie between a positive and a negative counts one half, not "
+                              f"{float(tie):g}")
+    r.done()
+
+
+def check_expected_cost(expected_cost):
+    r = _Report("expected_cost")
+    y, s = np.array([0, 0, 1, 1]), np.array([0.1, 0.6, 0.4, 0.9])
+    v = _quiet(expected_cost, y, s, 0.3, 1.0, 5.0)
+    if not r.check(_close(v, 0.25), "hand example: one false positive, cost 1/4",
+                   "at t = 0.3 there is one false positive and no false negative, so the mean "
+                   "cost with c_fp = 1, c_fn = 5 is 1/4"):
+        if _close(v, 1.25):
+            r.problems.append("the costs are swapped: a false positive costs c_fp")
+        elif _close(v, 1.0):
+            r.problems.append("you returned the total cost: divide by the number of samples")
+    r.done()
+
+
+def check_bayes(bayes_threshold, bayes_decisions):
+    r = _Report("bayes_threshold and bayes_decisions")
+    t = _quiet(bayes_threshold, np.array([[0.0, 4.0], [1.0, 0.0]]))
+    threshold_right = _close(t, 0.2)
+    if not r.check(threshold_right, "[[0, 4], [1, 0]] gives 0.2",
+                   "[[0, 4], [1, 0]] (c_fp = 1, c_fn = 4) should give c_fp / (c_fp + c_fn) = "
+                   "0.2"):
+        if _close(t, 0.8):
+            r.problems.append("you computed c_fn / (c_fp + c_fn): mind the layout "
+                              "cost_matrix[pred, true], where [1, 0] is a false positive")
+    t = _quiet(bayes_threshold, np.array([[0.0, 10.0], [1.0, 1.0]]))
+    if not r.check(_close(t, 0.1), "[[0, 10], [1, 1]] gives 0.1",
+                   "[[0, 10], [1, 1]] should give (1 - 0) / ((1 - 0) + (10 - 1)) = 0.1"):
+        if _close(t, 1 / 11):
+            r.problems.append("the diagonal (costs of correct decisions) is ignored: use the "
+                              "differences c10 - c00 and c01 - c11")
+    try:
+        _quiet(bayes_threshold, np.array([[1.0, 1.0], [1.0, 1.0]]))
+        r.problems.append("bayes_threshold([[1, 1], [1, 1]]) should raise ValueError (errors "
+                          "cost the same as correct decisions)")
+    except ValueError:
+        r.ok.append("ValueError when no threshold is preferred")
+    labels = np.asarray(_quiet(bayes_decisions, np.array([-1.5, -1.0, 0.0]),
+                               np.array([[0.0, 4.0], [1.0, 0.0]])))
+    if not r.check(labels.shape == (3,) and np.array_equal(labels, [0, 1, 1])
+                   and labels.dtype.kind in "iu",
+                   "logits (-1.5, -1, 0) give the integer labels (0, 1, 1)",
+                   "with t* = 0.2 the logits (-1.5, -1, 0) have probabilities (0.18, 0.27, 0.5) "
+                   "and integer labels (0, 1, 1)"):
+        if not threshold_right:
+            r.problems.append("bayes_decisions uses your bayes_threshold: fix that first")
+        elif labels.shape == (3,) and np.array_equal(labels, [0, 0, 0]):
+            r.problems.append("did you apply the threshold to the logits? t* is a threshold on "
+                              "probabilities: compare sigmoid(z) >= t*")
+    r.done()
+
+
+def check_cost_optimal_threshold(cost_optimal_threshold):
+    r = _Report("cost_optimal_threshold")
+    y, s = np.array([0, 0, 1, 1]), np.array([0.1, 0.6, 0.4, 0.9])
+    r.check(_close(_quiet(cost_optimal_threshold, y, s, 1.0, 5.0), 0.4),
+            "c_fp = 1, c_fn = 5 gives 0.4",
+            "with c_fp = 1, c_fn = 5 the cheapest threshold is 0.4 (both positives caught, one "
+            "false alarm: cost 1)")
+    r.check(_close(_quiet(cost_optimal_threshold, y, s, 5.0, 1.0), 0.9),
+            "c_fp = 5, c_fn = 1 gives 0.9",
+            "with c_fp = 5, c_fn = 1 the cheapest threshold is 0.9 (one miss: cost 1)")
+    tie = _quiet(cost_optimal_threshold, np.array([1, 0]), np.array([0.3, 0.7]), 1.0, 1.0)
+    r.check(np.isinf(np.asarray(tie, dtype=float)), "a tie between inf and 0.3 gives inf",
+            "for y = (1, 0), scores (0.3, 0.7) and equal costs, inf and 0.3 both cost 1: return "
+            "the largest (inf is a candidate)")
+    r.done()
+
+
+def check_threshold_for_recall(threshold_for_recall):
+    r = _Report("threshold_for_recall")
+    y, s = np.array([0, 1, 1]), np.array([0.9, 0.8, 0.7])
+    r.check(_close(_quiet(threshold_for_recall, y, s, 0.5), 0.8), "target 0.5 gives 0.8",
+            "target 0.5 should give 0.8 (recall exactly 1/2 is enough)")
+    r.check(_close(_quiet(threshold_for_recall, y, s, 1.0), 0.7), "target 1 gives 0.7",
+            "target 1 should give 0.7, the largest threshold that flags both positives")
+    r.check(np.isinf(np.asarray(_quiet(threshold_for_recall, y, s, 0.0), dtype=float)),
+            "target 0 gives inf", "target 0 should give inf (recall 0 needs no positive "
+                                  "prediction)")
+    r.done()
+
+
+
+# --- 05-regularisation -----------------------------------------------------------------------
+def _objective(X, y, w, b, C, s):
+    z = X @ w + b
+    return C * np.sum(s * (np.logaddexp(0.0, z) - y * z)) + 0.5 * np.dot(w, w)
+
+
+def _fit_l2(X, y, C):
+    """A minimal Newton fit of the sum-form L2 objective (intercept free), for diagnostics."""
+    n, d = X.shape
+    Xt = np.column_stack([X, np.ones(n)])
+    D = np.eye(d + 1)
+    D[-1, -1] = 0.0
+    theta = np.zeros(d + 1)
+    for _ in range(50):
+        z = Xt @ theta
+        p = _ref_sigmoid(z)
+        g = C * Xt.T @ (p - y) + D @ theta
+        if np.max(np.abs(g)) <= 1e-10 * C * n:
+            break
+        H = C * Xt.T @ ((p * (1 - p))[:, None] * Xt) + D
+        theta -= np.linalg.solve(H, g)
+    return theta[:-1], theta[-1]
+
+
+def check_penalised_objective(penalised_objective):
+    r = _Report("penalised_objective")
+    X, y = np.array([[1.0], [-1.0]]), np.array([1.0, 0.0])
+    v = _quiet(penalised_objective, X, y, np.zeros(1), 0.0, 1.0)
+    if not r.check(_close(v, 2 * math.log(2.0)), "w = 0, b = 0, C = 1: 2 log 2",
+                   "with every z = 0 each loss is log 2, so F = C * 2 log 2 = 1.386"):
+        if _close(v, math.log(2.0)):
+            r.problems.append("you returned the mean loss: scikit-learn's objective is C times "
+                              "the sum")
+    v = _quiet(penalised_objective, X, y, np.zeros(1), 3.0, 1.0)
+    data = _objective(X, y, np.zeros(1), 3.0, 1.0, np.ones(2))
+    if not r.check(_close(v, data), "b = 3 is not penalised",
+                   f"with w = 0 and b = 3, F is the data term alone, {data:.4f}"):
+        if _close(v, data + 4.5):
+            r.problems.append("you penalised the intercept: the penalty is ||w||^2 / 2, "
+                              "without b")
+    v = _quiet(penalised_objective, X, y, np.array([2.0]), 0.0, 0.5)
+    want = _objective(X, y, np.array([2.0]), 0.0, 0.5, np.ones(2))
+    if not r.check(_close(v, want), "C multiplies the data term, not the penalty",
+                   f"with w = (2), b = 0, C = 0.5, F = 0.5 * (data) + 2 = {want:.4f}"):
+        data = 2 * math.log1p(math.exp(-2.0))  # sum of the losses at z = (2, -2)
+        if _close(v, data + 0.5 * 2.0):
+            r.problems.append("C multiplies the penalty; it should multiply the data term")
+    v = _quiet(penalised_objective, X, y, np.zeros(1), 0.0, 1.0, sample_weight=np.array([3.0,
+                                                                                     1.0]))
+    r.check(_close(v, 4 * math.log(2.0)), "sample weights (3, 1) at z = 0: 4 log 2",
+            "with sample weights (3, 1) and every z = 0, F = (3 + 1) log 2")
+    r.done()
+
+
+def check_penalised_gradient(penalised_gradient):
+    r = _Report("penalised_gradient")
+    X, y = np.array([[1.0], [-1.0]]), np.array([1.0, 0.0])
+    out = _quiet(penalised_gradient, X, y, np.zeros(1), 0.0, 1.0)
+    if not r.check(isinstance(out, (tuple, list)) and len(out) == 2,
+                   "returns (grad_w, grad_b)",
+                   f"should return a tuple (grad_w, grad_b); got {_describe(out)}"):
+        r.done()
+    r.check(_close(out[0], [-1.0]) and _close(out[1], 0.0, atol=1e-12),
+            "hand value at w = 0, b = 0: (-1, 0)",
+            "at w = 0, b = 0 (p = 1/2) grad_w = X^T (p - y) = -1 and grad_b = 0")
+    rng = np.random.default_rng(5)
+    X, y = rng.normal(size=(8, 2)), np.array([1.0, 0, 1, 1, 0, 0, 1, 0])
+    s, C = rng.uniform(0.5, 2.0, size=8), 0.7
+    w, b, h = np.array([0.4, -0.3]), 0.8, 1e-6
+    fd = [(_objective(X, y, w + e, b, C, s) - _objective(X, y, w - e, b, C, s)) / (2 * h)
+          for e in np.eye(2) * h]
+    fd_b = (_objective(X, y, w, b + h, C, s) - _objective(X, y, w, b - h, C, s)) / (2 * h)
+    g_w, g_b = _quiet(penalised_gradient, X, y, w, b, C, sample_weight=s)
+    r.check(_close(g_w, fd, rtol=1e-6), "grad_w matches finite differences of F",
+            "grad_w does not match finite differences of C sum s_i l_i + ||w||^2 / 2"
+            + (" (the penalty's gradient w is missing)" if _close(np.asarray(g_w) + w, fd,
+                                                                 rtol=1e-6) else ""))
+    if not r.check(_close(g_b, fd_b, rtol=1e-6), "grad_b matches finite differences of F",
+                   "grad_b does not match finite differences of F"):
+        if _close(g_b, fd_b + b, rtol=1e-6):
+            r.problems.append("you penalised the intercept: dF/db = C sum s_i (p_i - y_i), "
+                              "with no + b")
+        elif _close(g_b, fd_b / (C * s.sum()), rtol=1e-6):
+            r.problems.append("you returned the mean-form gradient: keep the sum scale of F "
+                              "(multiply by C, do not divide by S)")
+    r.done()
+
+
+def check_fit_penalised(fit_penalised, X, y):
+    r = _Report("fit_penalised")
+    out = _quiet(fit_penalised, X, y, 1.0)
+    if not r.check(isinstance(out, (tuple, list)) and len(out) == 2, "returns (w, b)",
+                   f"should return a tuple (w, b); got {_describe(out)}"):
+        r.done()
+    w, b = np.asarray(out[0], dtype=float), float(out[1])
+    p = _ref_sigmoid(X @ w + b)
+    g = np.append(X.T @ (p - y) + w, np.sum(p - y)) / len(y)  # mean form, C = 1
+    r.check(np.max(np.abs(g)) <= 1e-7, "C = 1: the mean-form gradient is below 1e-7",
+            f"at the returned (w, b) the mean-form gradient is {np.max(np.abs(g)):.1e}: not "
+            "a minimum (is the stopping rule right? does H include the + 1 on w's diagonal?)")
+    if not r.check(abs(p.sum() - y.sum()) <= 1e-6 * len(y),
+                   f"the fitted probabilities add up to the {y.sum():g} positives",
+                   f"the fitted probabilities add up to {p.sum():.6g}, not to the number of "
+                   f"positives {y.sum():g}"):
+        r.problems.append("is the intercept penalised? With a free intercept dF/db = 0 makes "
+                          "the two sums equal, whatever C is")
+    r.done()
+
+
+def check_balanced_sample_weight(balanced_sample_weight):
+    r = _Report("balanced_sample_weight")
+    v = _quiet(balanced_sample_weight, np.array([0, 0, 0, 1]))
+    if not r.check(_is_array(v, (4,)) and _close(v, [2 / 3, 2 / 3, 2 / 3, 2.0]),
+                   "y = (0, 0, 0, 1) gives (2/3, 2/3, 2/3, 2)",
+                   "y = (0, 0, 0, 1) should give n / (K n_k) = (2/3, 2/3, 2/3, 2), an array of "
+                   f"shape (4,); got {_describe(v)}"):
+        if _close(v, [0.75, 0.75, 0.75, 0.25]):
+            r.problems.append("you returned n_k / n, the inverse of the weight")
+    s = np.array([1.0, 3.0, 1.0, 1.0, 2.0])
+    v = _quiet(balanced_sample_weight, np.array([0, 0, 1, 1, 1]), sample_weight=s)
+    if not r.check(_close(v, s), "weights (1, 3, 1, 1, 2) stay as they are (both classes "
+                                 "weigh 4)",
+                   "with weights (1, 3, 1, 1, 2) both classes already weigh 4, so the "
+                   "balanced weights are the same"):
+        if _close(v, s * 5 / (2 * np.array([2, 2, 3, 3, 3]))):
+            r.problems.append("you counted samples: use the total weight S_k of each class, "
+                              "not its size n_k")
+    r.done()
+
+
+def check_l1(soft_threshold, l1_kkt_check):
+    r = _Report("soft_threshold and l1_kkt_check")
+    v = _quiet(soft_threshold, np.array([-3.0, -1.0, 0.5, 2.0]), 1.0)
+    if not r.check(_close(v, [-2.0, 0.0, 0.0, 1.0]),
+                   "soft_threshold((-3, -1, 0.5, 2), 1) = (-2, 0, 0, 1)",
+                   "soft_threshold((-3, -1, 0.5, 2), 1) should be (-2, 0, 0, 1)"):
+        if _close(v, [-3.0, 0.0, 0.0, 2.0]):
+            r.problems.append("that is a hard threshold: the survivors also move t towards 0")
+        elif _close(v, [2.0, 0.0, 0.0, 1.0]):
+            r.problems.append("the sign is lost: multiply max(|u| - t, 0) by sign(u)")
+    w, g = np.array([0.5, 0.0, 0.0, -1.0]), np.array([-0.1, 0.05, 0.3, 0.1])
+    v = np.asarray(_quiet(l1_kkt_check, w, g, 0.1))
+    if not r.check(v.dtype == bool and v.shape == (4,)
+                   and np.array_equal(v, [True, True, False, True]),
+                   "hand example: (True, True, False, True)",
+                   "for w = (0.5, 0, 0, -1), g = (-0.1, 0.05, 0.3, 0.1), lam1 = 0.1 the result "
+                   f"should be a boolean array (True, True, False, True); got {_describe(v)}"):
+        if v.shape == (4,) and np.array_equal(v, [False, True, False, False]):
+            r.problems.append("for w_j != 0 the condition is g_j + lam1 sign(w_j) = 0: check "
+                              "the sign")
+        elif v.shape == (4,) and np.array_equal(v, [True, False, False, True]):
+            r.problems.append("for w_j = 0 the condition is |g_j| <= lam1, not g_j = 0")
+    r.done()
+
+
+def check_cross_validation(kfold_indices, cv_log_loss, X, y):
+    r = _Report("kfold_indices and cv_log_loss")
+    folds = _quiet(kfold_indices, 7, 3)
+    want = [[0, 1, 2], [3, 4], [5, 6]]
+    r.check(isinstance(folds, list) and len(folds) == 3
+            and all(np.array_equal(f, e) for f, e in zip(folds, want, strict=True)),
+            "kfold_indices(7, 3) = [0, 1, 2], [3, 4], [5, 6]",
+            f"kfold_indices(7, 3) should be a list [[0, 1, 2], [3, 4], [5, 6]] (as arrays); "
+            f"got {_describe(folds)}")
+    X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
+    C, inside, leaky = 0.3, [], []
+    Xs = (X - X.mean(axis=0)) / X.std(axis=0)
+    for test in np.array_split(np.arange(len(y)), 5):
+        train = np.setdiff1d(np.arange(len(y)), test)
+        mu, sd = X[train].mean(axis=0), X[train].std(axis=0)
+        for losses, A, B in ((inside, (X[train] - mu) / sd, (X[test] - mu) / sd),
+                             (leaky, Xs[train], Xs[test])):
+            w, b = _fit_l2(A, y[train], C)
+            z = B @ w + b
+            losses.append(np.mean(np.logaddexp(0.0, z) - y[test] * z))
+    v = _quiet(cv_log_loss, X, y, C)
+    if not r.check(_close(v, np.mean(inside), rtol=1e-4),
+                   "C = 0.3: the scaler is fitted inside the folds",
+                   "cv_log_loss(X_raw, y_cancer, 0.3) does not match a 5-fold cross-validation "
+                   "with the scaler fitted on the training folds (contiguous folds, mean "
+                   "held-out cross-entropy, folds averaged)"):
+        if _close(v, np.mean(leaky), rtol=1e-4):
+            r.problems.append("you standardised with all the samples before splitting: the "
+                              "held-out fold leaks into the training features; compute the "
+                              "mean and sd on the training folds only")
+    r.done()
+
+
+
+# --- 06-softmax ------------------------------------------------------------------------------
+def _ref_log_softmax(Z):
+    shifted = Z - Z.max(axis=1, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+
+
+def check_softmax(softmax):
+    r = _Report("softmax")
+    out = _quiet(softmax, np.array([[0.0, 0.0]]))
+    r.check(_is_array(out, (1, 2)) and _close(out, [[0.5, 0.5]]),
+            "softmax([[0, 0]]) = [[1/2, 1/2]]",
+            f"softmax([[0, 0]]) should be the (1, 2) array [[0.5, 0.5]]; got {_describe(out)}")
+    out = _quiet(softmax, np.log(np.array([[1.0, 2.0, 3.0]])))
+    r.check(_close(out, [[1 / 6, 2 / 6, 3 / 6]]), "softmax([[0, log 2, log 3]]) = (1, 2, 3)/6",
+            "softmax([[0, log 2, log 3]]) should be (1/6, 2/6, 3/6)")
+    Z = np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 5.0]])
+    out = np.asarray(_quiet(softmax, Z), dtype=float)
+    if not r.check(out.shape == (2, 3) and _close(out.sum(axis=1), [1.0, 1.0]),
+                   "each row sums to 1", "each row (one per sample) should sum to 1"):
+        if out.shape == (2, 3) and _close(out.sum(axis=0), [1.0, 1.0, 1.0]):
+            r.problems.append("you normalised the columns: normalise each row (axis=1, "
+                              "keepdims=True)")
+    out, warned = _call(softmax, np.array([[1000.0, 1000.0, 0.0]]))
+    r.check(not warned and _close(out, [[0.5, 0.5, 0.0]]),
+            "softmax([[1000, 1000, 0]]) = (1/2, 1/2, 0), no warning",
+            "softmax([[1000, 1000, 0]]) should be (1/2, 1/2, 0) without a warning"
+            + (f" (yours warned {warned[0]!r}): e^1000 overflows; subtract each row's maximum "
+               "first" if warned else ""))
+    r.done()
+
+
+def check_log_softmax(logsumexp, log_softmax):
+    r = _Report("logsumexp and log_softmax")
+    out = _quiet(logsumexp, np.array([[0.0, 0.0], [1.0, 1.0]]))
+    if not r.check(_is_array(out, (2,)) and _close(out, [math.log(2.0), 1 + math.log(2.0)]),
+                   "logsumexp([[0, 0], [1, 1]]) = (log 2, 1 + log 2)",
+                   "logsumexp([[0, 0], [1, 1]]) should be the (2,) array (log 2, 1 + log 2); "
+                   f"got {_describe(out)}"):
+        if _close(out, [0.0, 0.0]) or _close(out, [0.0, 1.0]):
+            r.problems.append("add the maximum back: lse(z) = m + log sum exp(z - m)")
+    out, warned = _call(logsumexp, np.array([[1000.0, 1000.0]]))
+    if not r.check(not warned and _close(out, [1000 + math.log(2.0)]),
+                   "logsumexp([[1000, 1000]]) = 1000 + log 2, no warning",
+                   "logsumexp([[1000, 1000]]) should be 1000 + log 2 without a warning"):
+        if warned or np.any(np.isinf(np.asarray(out, dtype=float))):
+            r.problems.append("your log-sum-exp is unstable: exp(1000) overflows. Subtract the "
+                              "row maximum m first and add it back: m + log sum exp(z - m)")
+    out, warned = _call(log_softmax, np.array([[1000.0, 0.0]]))
+    out = np.asarray(out, dtype=float)
+    if not r.check(not warned and _close(out, [[0.0, -1000.0]]),
+                   "log_softmax([[1000, 0]]) = (0, -1000), no warning",
+                   "log_softmax([[1000, 0]]) should be (0, -1000) without a warning"):
+        if out.shape == (1, 2) and np.isneginf(out[0, 1]):
+            r.problems.append("np.log(softmax(Z)) gives -inf where a probability underflows: "
+                              "compute (Z - m) - log sum exp(Z - m)")
+    Z = np.array([[0.5, -1.0, 2.0]])
+    r.check(_close(_quiet(log_softmax, Z), _ref_log_softmax(Z)),
+            "log_softmax agrees with log(softmax) for moderate logits",
+            "log_softmax([[0.5, -1, 2]]) should equal Z - logsumexp(Z)")
+    r.done()
+
+
+def check_multinomial_cross_entropy(cross_entropy):
+    r = _Report("cross_entropy")
+    v = _quiet(cross_entropy, np.array([0, 2, 1]), np.zeros((3, 3)))
+    if not r.check(_close(v, math.log(3.0)), "equal logits give log K = log 3",
+                   "with all logits equal every P_ik = 1/3, so the mean loss is log 3"):
+        if _close(v, 3 * math.log(3.0)):
+            r.problems.append("you returned the sum: the loss is the mean over samples")
+        elif _close(v, -math.log(3.0)):
+            r.problems.append("wrong sign: the loss is minus the log-likelihood")
+    y, Z = np.array([0, 1]), np.array([[0.0, math.log(3.0)], [0.0, 0.0]])
+    r.check(_close(_quiet(cross_entropy, y, Z), (math.log(4.0) + math.log(2.0)) / 2),
+            "hand example: (log 4 + log 2) / 2",
+            "for y = (0, 1) and Z = [[0, log 3], [0, 0]] the losses are log 4 and log 2 "
+            "(lse(z_i) - z_{i, y_i}), mean (log 4 + log 2) / 2")
+    v = _quiet(cross_entropy, y, Z, sample_weight=np.array([3.0, 1.0]))
+    if not r.check(_close(v, (3 * math.log(4.0) + math.log(2.0)) / 4),
+                   "weights (3, 1): (3 log 4 + log 2) / 4",
+                   "with weights (3, 1) the weighted mean is (3 log 4 + log 2) / 4"):
+        if _close(v, (math.log(4.0) + math.log(2.0)) / 2):
+            r.problems.append("the sample weights are ignored")
+        elif _close(v, (3 * math.log(4.0) + math.log(2.0)) / 2):
+            r.problems.append("divide the weighted sum by the sum of the weights, not by n")
+    r.done()
+
+
+def check_multinomial_gradient(gradient, cross_entropy):
+    r = _Report("gradient")
+    X, y = np.array([[1.0, 2.0], [3.0, -1.0]]), np.array([0, 1])
+    out = _quiet(gradient, X, y, np.zeros((3, 2)), np.zeros(3))
+    if not r.check(isinstance(out, (tuple, list)) and len(out) == 2,
+                   "returns (grad_W, grad_b)",
+                   f"should return a tuple (grad_W, grad_b); got {_describe(out)}"):
+        r.done()
+    g_W, g_b = (np.asarray(v, dtype=float) for v in out)
+    hand = np.array([[1 / 6, -5 / 6], [-5 / 6, 2 / 3], [2 / 3, 1 / 6]])
+    if not r.check(g_W.shape == (3, 2) and _close(g_W, hand)
+                   and _close(g_b, [-1 / 6, -1 / 6, 1 / 3]),
+                   "hand example at W = 0, b = 0",
+                   "at W = 0, b = 0 (every P = 1/3) grad_W = (P - Y)^T X / n = [[1/6, -5/6], "
+                   "[-5/6, 2/3], [2/3, 1/6]] (shape (K, d)) and grad_b = (-1/6, -1/6, 1/3)"):
+        if g_W.shape == (2, 3):
+            r.problems.append("grad_W has shape (d, K): use (P - Y)^T X, one row per class")
+        elif _close(g_W, -hand):
+            r.problems.append("wrong sign: the gradient is (P - Y)^T X / n, prediction minus "
+                              "target")
+        elif _close(g_W, 2 * hand):
+            r.problems.append("you returned the sum: divide by n")
+    rng = np.random.default_rng(6)
+    X, y = rng.normal(size=(7, 2)), np.array([0, 1, 2, 1, 0, 2, 2])
+    W, b, h = rng.normal(size=(3, 2)), rng.normal(size=3), 1e-6
+
+    def loss(W_, b_):
+        return _quiet(cross_entropy, y, X @ W_.T + b_)
+
+    fd = np.zeros((3, 2))
+    for k in range(3):
+        for j in range(2):
+            E = np.zeros((3, 2))
+            E[k, j] = h
+            fd[k, j] = (loss(W + E, b) - loss(W - E, b)) / (2 * h)
+    g_W, _ = _quiet(gradient, X, y, W, b)
+    r.check(_close(g_W, fd, rtol=1e-5, atol=1e-8),
+            "grad_W matches finite differences of your cross_entropy",
+            "grad_W does not match finite differences of your cross_entropy (if the loss is "
+            "right, the gradient is not)")
+    r.done()
+
+
+def check_fit_softmax(fit_softmax, X, y):
+    r = _Report("fit_softmax")
+    X, y = np.asarray(X, dtype=float), np.asarray(y)
+    out = _quiet(fit_softmax, X, y, 1.0)
+    if not r.check(isinstance(out, (tuple, list)) and len(out) == 2, "returns (W, b)",
+                   f"should return a tuple (W, b); got {_describe(out)}"):
+        r.done()
+    W, b = (np.asarray(v, dtype=float) for v in out)
+    K, n = int(y.max()) + 1, len(y)
+    if not r.check(W.shape == (K, X.shape[1]) and b.shape == (K,),
+                   f"shapes ({K}, {X.shape[1]}) and ({K},)",
+                   f"W should have shape ({K}, {X.shape[1]}) and b ({K},); got {W.shape} and "
+                   f"{b.shape}"):
+        r.done()
+    R = np.exp(_ref_log_softmax(X @ W.T + b))
+    R[np.arange(n), y] -= 1.0
+    g = np.concatenate([(R.T @ X / n + W / n).ravel(), R.mean(axis=0)])
+    r.check(np.max(np.abs(g)) <= 1e-5, "C = 1: the gradient is below 1e-5",
+            f"at the returned (W, b) the gradient of L + ||W||^2 / (2 C n) is "
+            f"{np.max(np.abs(g)):.1e}: not a minimum (is the penalty lambda = 1 / (C n)?)")
+    r.check(_close(R.mean(axis=0), np.zeros(K), atol=1e-5),
+            "the mean probability of each class is its frequency",
+            "at the fit the average predicted probability of each class should equal its "
+            "frequency in y (the intercepts' gradient is zero): is b fitted?")
+    r.check(np.max(np.abs(W.sum(axis=0))) <= 1e-8 and abs(b.sum()) <= 1e-8,
+            "W and b sum to 0 over the classes",
+            "the columns of W and the intercepts should sum to 0 over the classes (scikit-learn's "
+            "symmetric form): start from zero, or subtract the class means")
+    r.done()
+
+
+def check_predict_softmax(predict_proba, predict):
+    r = _Report("predict_proba and predict")
+    X, W, b = np.eye(2), np.array([[2.0, 0.0], [0.0, 2.0], [0.0, 0.0]]), np.array([0, 0, 1.0])
+    P = _quiet(predict_proba, X, W, b)
+    e, total = math.e, math.exp(2.0) + 1 + math.e  # logits (2, 0, 1) and (0, 2, 1)
+    hand = np.array([[math.exp(2.0), 1.0, e], [1.0, math.exp(2.0), e]]) / total
+    if not r.check(_is_array(P, (2, 3)) and _close(P, hand),
+                   "hand example: softmax of the logits (2, 0, 1) and (0, 2, 1)",
+                   "predict_proba should return softmax(X W^T + b), shape (2, 3): for the hand "
+                   f"example the logits are (2, 0, 1) and (0, 2, 1); got {_describe(P)}"):
+        if _is_array(P, (2, 3)) and _close(P, np.exp(X @ W.T) / np.exp(X @ W.T).sum(1)[:, None]):
+            r.problems.append("you forgot the intercepts b")
+    labels = np.asarray(_quiet(predict, X, W, b))
+    r.check(labels.shape == (2,) and labels.dtype.kind in "iu" and np.array_equal(labels, [0, 1]),
+            "hand example: integer labels (0, 1)",
+            f"predict should return the integer labels (0, 1) (argmax over each row); got "
+            f"{_describe(labels)}")
+    r.done()
+
+
+def check_two_classes(binary_from_softmax, softmax_from_binary):
+    r = _Report("binary_from_softmax and softmax_from_binary")
+    out = _quiet(binary_from_softmax, np.array([[1.0, 2.0], [3.0, 5.0]]), np.array([0.5, -0.5]))
+    if not r.check(isinstance(out, (tuple, list)) and len(out) == 2
+                   and _close(out[0], [2.0, 3.0]) and _close(out[1], -1.0),
+                   "W = [[1, 2], [3, 5]], b = (0.5, -0.5) give w = (2, 3), b = -1",
+                   "for W = [[1, 2], [3, 5]] and b = (0.5, -0.5) the binary model is "
+                   "w = W[1] - W[0] = (2, 3), b = b[1] - b[0] = -1"):
+        if isinstance(out, (tuple, list)) and len(out) == 2 and _close(out[0], [-2.0, -3.0]):
+            r.problems.append("the difference is the wrong way round: class 1 minus class 0 "
+                              "(the positive class is class 1)")
+    out = _quiet(softmax_from_binary, np.array([2.0, 3.0]), -1.0)
+    r.check(isinstance(out, (tuple, list)) and len(out) == 2
+            and _close(out[0], [[-1.0, -1.5], [1.0, 1.5]]) and _close(out[1], [0.5, -0.5]),
+            "softmax_from_binary((2, 3), -1) = ([[-1, -1.5], [1, 1.5]], (0.5, -0.5))",
+            "softmax_from_binary((2, 3), -1) should be the symmetric model W = [[-1, -1.5], "
+            "[1, 1.5]], b = (0.5, -0.5): rows -w/2 and w/2")
     r.done()
 
 

@@ -16,6 +16,21 @@ import pytest
 from _booksite import built_book  # noqa: F401
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    """With ``-n``, send each test file to one worker (``--dist loadfile``).
+
+    The course-integrity tests (``test_grading_course.py``) share one session
+    fixture that autogrades every submission; pytest-xdist's default
+    ``--dist load`` spreads a file's tests over the workers, and each worker
+    would grade everything again. (``--dist loadgroup`` with the files'
+    ``xdist_group`` mark would be finer, but pytest-xdist 3.8 groups by
+    rewriting ``item._nodeid``, which pytest 9 no longer reads.)
+    """
+    if getattr(config.option, "dist", "no") == "load":
+        config.option.dist = "loadfile"
+
+
 @pytest.fixture(scope="session")
 def breast_cancer():
     from sklearn.datasets import load_breast_cancer

@@ -13,6 +13,7 @@ got wrong.
 
 from __future__ import annotations
 
+import ast
 import copy
 import re
 from dataclasses import dataclass, field
@@ -480,9 +481,335 @@ ATTACKS_03 = [
          frozenset(S03_FIT)),
 ]
 
-WRONG = {"01-sigmoid": WRONG_01, "02-log-odds": WRONG_02, "03-maximum-likelihood": WRONG_03}
+
+def replace_function(assignment_id: str, cell: str, new_source: str) -> str:
+    """The solution code of answer cell `cell` with one function replaced by `new_source`.
+
+    For cells that define two functions (a mistake in one of them, the other right).
+    """
+    code = solution_code(assignment_id)[cell]
+    name = re.match(r"def (\w+)", new_source).group(1)
+    node = next(n for n in ast.parse(code).body
+                if isinstance(n, ast.FunctionDef) and n.name == name)
+    lines = code.splitlines(keepends=True)
+    return "".join(lines[:node.lineno - 1]) + new_source + "".join(lines[node.end_lineno:])
+
+
+# ---------------------------------------------------------------------------------------------
+# 04-thresholds (21 autograded points)
+# ---------------------------------------------------------------------------------------------
+A04 = "04-thresholds"
+S04_BAYES = {"bayes_threshold_simple", "bayes_threshold_general", "bayes_decisions_logits"}
+
+WRONG_04 = [
+    Case("strict_inequality", "score > t: ties at the threshold counted negative",
+         {"confusion_answer": "def confusion_counts(y_true, scores, threshold):\n"
+                              "    y = np.asarray(y_true)\n"
+                              "    pred = np.asarray(scores) > threshold\n"
+                              "    return (int(np.sum(~pred & (y == 0))), "
+                              "int(np.sum(pred & (y == 0))),\n"
+                              "            int(np.sum(~pred & (y == 1))), "
+                              "int(np.sum(pred & (y == 1))))\n"},
+         # precision/recall/F1 and the cost are built on the counts and see the ties too
+         frozenset({"confusion_values", "prf_values", "expected_cost_values"})),
+    Case("f1_arithmetic_mean", "F1 as the arithmetic mean of precision and recall",
+         {"prf_answer": "def precision_recall_f1(y_true, scores, threshold):\n"
+                        "    tn, fp, fn, tp = confusion_counts(y_true, scores, threshold)\n"
+                        "    precision = tp / (tp + fp) if tp + fp else 0.0\n"
+                        "    recall = tp / (tp + fn) if tp + fn else 0.0\n"
+                        "    return precision, recall, (precision + recall) / 2\n"},
+         frozenset({"prf_values"})),
+    Case("prf_divides_by_zero", "no guard: 0/0 when nothing is flagged",
+         {"prf_answer": "def precision_recall_f1(y_true, scores, threshold):\n"
+                        "    tn, fp, fn, tp = confusion_counts(y_true, scores, threshold)\n"
+                        "    return tp / (tp + fp), tp / (tp + fn), "
+                        "2 * tp / (2 * tp + fp + fn)\n"},
+         frozenset({"prf_zero_division"})),
+    Case("roc_without_inf", "the ROC thresholds start at the largest score, not at inf",
+         {"roc_answer": replace_function(A04, "roc_answer", (
+             "def roc_points(y_true, scores):\n"
+             "    y = np.asarray(y_true) == 1\n"
+             "    s = np.asarray(scores, dtype=float)\n"
+             "    thresholds = np.unique(s)[::-1]\n"
+             "    tpr = np.array([np.mean(s[y] >= t) for t in thresholds])\n"
+             "    fpr = np.array([np.mean(s[~y] >= t) for t in thresholds])\n"
+             "    return fpr, tpr, thresholds\n"))},
+         frozenset({"roc_points_values"})),
+    Case("auc_ignores_ties", "AUC as P(S+ > S-): tied pairs count 0",
+         {"roc_answer": replace_function(A04, "roc_answer", (
+             "def auc(y_true, scores):\n"
+             "    y = np.asarray(y_true) == 1\n"
+             "    s = np.asarray(scores, dtype=float)\n"
+             "    return float(np.mean(s[y][:, None] > s[~y][None, :]))\n"))},
+         frozenset({"auc_values"})),
+    Case("costs_swapped", "c_fn charged for false positives and c_fp for false negatives",
+         {"cost_answer": "def expected_cost(y_true, scores, threshold, c_fp, c_fn):\n"
+                         "    tn, fp, fn, tp = confusion_counts(y_true, scores, threshold)\n"
+                         "    return (c_fn * fp + c_fp * fn) / len(y_true)\n"},
+         frozenset({"expected_cost_values"})),
+    Case("bayes_swapped", "t* = c_fn / (c_fp + c_fn): the layout read as [true, pred]",
+         {"bayes_answer": replace_function(A04, "bayes_answer", (
+             "def bayes_threshold(cost_matrix):\n"
+             "    c = np.asarray(cost_matrix, dtype=float)\n"
+             "    a, d = c[1, 0] - c[0, 0], c[0, 1] - c[1, 1]\n"
+             "    if a < 0 or d < 0 or a + d == 0:\n"
+             "        raise ValueError('invalid cost matrix')\n"
+             "    return d / (a + d)\n"))},
+         frozenset(S04_BAYES)),
+    Case("bayes_ignores_diagonal", "c_fp / (c_fp + c_fn) read off the matrix, no checks",
+         {"bayes_answer": replace_function(A04, "bayes_answer", (
+             "def bayes_threshold(cost_matrix):\n"
+             "    c_fp, c_fn = cost_matrix[1][0], cost_matrix[0][1]\n"
+             "    return c_fp / (c_fp + c_fn)\n"))},
+         frozenset({"bayes_threshold_general", "bayes_threshold_invalid",
+                    "bayes_decisions_logits"})),
+    Case("threshold_on_logits", "t* compared with the logits, not the probabilities",
+         {"bayes_answer": replace_function(A04, "bayes_answer", (
+             "def bayes_decisions(z, cost_matrix):\n"
+             "    return (np.asarray(z) >= bayes_threshold(cost_matrix)).astype(int)\n"))},
+         frozenset({"bayes_decisions_logits"})),
+    Case("optimal_ascending", "candidates in increasing order and no inf: ties go low",
+         {"optimal_answer": "def cost_optimal_threshold(y_true, scores, c_fp, c_fn):\n"
+                            "    y = np.asarray(y_true) == 1\n"
+                            "    s = np.asarray(scores, dtype=float)\n"
+                            "    candidates = np.unique(s)\n"
+                            "    costs = [c_fp * np.sum(s[~y] >= t) + c_fn * np.sum(s[y] < t)\n"
+                            "             for t in candidates]\n"
+                            "    return float(candidates[np.argmin(costs)])\n"},
+         frozenset({"cost_optimal_ties"})),
+    Case("recall_strictly_above", "recall > target: a target met exactly is not enough",
+         {"recall_answer": "def threshold_for_recall(y_true, scores, target):\n"
+                           "    y = np.asarray(y_true) == 1\n"
+                           "    s = np.asarray(scores, dtype=float)\n"
+                           "    for t in np.r_[np.inf, np.unique(s)[::-1]]:\n"
+                           "        if np.mean(s[y] >= t) > target:\n"
+                           "            return float(t)\n"},
+         frozenset({"recall_threshold_values"})),
+]
+
+ATTACKS_04 = [
+    Case("sklearn_auc", "the AUC is scikit-learn's roc_auc_score",
+         {"roc_answer": replace_function(A04, "roc_answer", (
+             "def auc(y_true, scores):\n"
+             "    from sklearn.metrics import roc_auc_score\n"
+             "    return float(roc_auc_score(y_true, scores))\n"))},
+         frozenset({"auc_values"})),
+]
+
+# ---------------------------------------------------------------------------------------------
+# 05-regularisation (17 autograded points)
+# ---------------------------------------------------------------------------------------------
+A05 = "05-regularisation"
+S05_OBJECTIVE = {"objective_values", "objective_sample_weight"}
+S05_FIT = {"fit_breast_cancer", "fit_balance"}
+
+
+def _fit_05(penalty_rows: str) -> str:
+    """fit_penalised with the penalty matrix D written by `penalty_rows`."""
+    return ("def fit_penalised(X, y, C, sample_weight=None, tol=1e-8, max_iter=100):\n"
+            "    s = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight)\n"
+            "    n, d = X.shape\n"
+            "    Xt = np.column_stack([X, np.ones(n)])\n"
+            f"    {penalty_rows}\n"
+            "    w, b = np.zeros(d), 0.0\n"
+            "    for _ in range(max_iter):\n"
+            "        g_w, g_b = penalised_gradient(X, y, w, b, C, s)\n"
+            "        g = np.append(g_w, g_b)\n"
+            "        if np.max(np.abs(g)) <= tol * C * s.sum():\n"
+            "            break\n"
+            "        z = X @ w + b\n"
+            "        h = C * s * sigmoid(z) * sigmoid(-z)\n"
+            "        step = np.linalg.solve(Xt.T @ (h[:, None] * Xt) + D, g)\n"
+            "        w, b = w - step[:-1], float(b - step[-1])\n"
+            "    return w, b\n")
+
+
+WRONG_05 = [
+    Case("penalised_intercept", "theta = (w, b) penalised as a whole: objective, gradient, fit",
+         {"objective_answer": "def penalised_objective(X, y, w, b, C, sample_weight=None):\n"
+                              "    s = np.ones(len(y)) if sample_weight is None else "
+                              "sample_weight\n"
+                              "    theta = np.append(w, b)\n"
+                              "    z = X @ w + b\n"
+                              "    return float(C * np.sum(s * (np.logaddexp(0, z) - y * z))"
+                              " + 0.5 * theta @ theta)\n",
+          "gradient_answer": "def penalised_gradient(X, y, w, b, C, sample_weight=None):\n"
+                             "    s = np.ones(len(y)) if sample_weight is None else "
+                             "sample_weight\n"
+                             "    r = C * s * (sigmoid(X @ w + b) - y)\n"
+                             "    return X.T @ r + w, float(np.sum(r) + b)\n",
+          "fit_answer": _fit_05("D = np.eye(d + 1)")},
+         # the cross-validated loss is built on the fit and moves with it
+         frozenset(S05_OBJECTIVE | S05_FIT | {"gradient_b", "cv_log_loss_values"})),
+    Case("objective_mean", "C times the mean loss instead of the sum",
+         {"objective_answer": "def penalised_objective(X, y, w, b, C, sample_weight=None):\n"
+                              "    s = np.ones(len(y)) if sample_weight is None else "
+                              "sample_weight\n"
+                              "    z = X @ w + b\n"
+                              "    return float(C * np.average(np.logaddexp(0, z) - y * z, "
+                              "weights=s) + 0.5 * w @ w)\n"},
+         frozenset(S05_OBJECTIVE)),
+    Case("gradient_without_penalty", "grad_w without the + w: the fit finds no penalised minimum",
+         {"gradient_answer": "def penalised_gradient(X, y, w, b, C, sample_weight=None):\n"
+                             "    s = np.ones(len(y)) if sample_weight is None else "
+                             "sample_weight\n"
+                             "    r = C * s * (sigmoid(X @ w + b) - y)\n"
+                             "    return X.T @ r, float(np.sum(r))\n"},
+         # on random (non-separable) data the fit lands on the MLE, which still balances
+         frozenset({"gradient_w", "fit_breast_cancer", "cv_log_loss_values"})),
+    Case("balanced_by_counts", "class sizes n_k instead of class weights S_k",
+         {"weights_answer": "def balanced_sample_weight(y, sample_weight=None):\n"
+                            "    y = np.asarray(y)\n"
+                            "    s = np.ones(len(y)) if sample_weight is None else "
+                            "sample_weight\n"
+                            "    classes, index, counts = np.unique(y, return_inverse=True,\n"
+                            "                                       return_counts=True)\n"
+                            "    return s * len(y) / (len(classes) * counts[index])\n"},
+         frozenset({"balanced_weighted"})),
+    Case("hard_threshold", "keeps u where |u| > t instead of shrinking it",
+         {"l1_answer": replace_function(A05, "l1_answer", (
+             "def soft_threshold(u, t):\n"
+             "    u = np.asarray(u, dtype=float)\n"
+             "    return np.where(np.abs(u) > t, u, 0.0)\n"))},
+         frozenset({"soft_threshold_values"})),
+    Case("kkt_zero_gradient", "the same condition for every coefficient: g + lam1 sign(w) = 0",
+         {"l1_answer": replace_function(A05, "l1_answer", (
+             "def l1_kkt_check(w, grad_w, lam1, tol=1e-8):\n"
+             "    return np.abs(grad_w + lam1 * np.sign(w)) <= tol\n"))},
+         frozenset({"kkt_check_values"})),
+    Case("folds_remainder_last", "n // k per fold and the remainder in the last fold",
+         {"cv_answer": replace_function(A05, "cv_answer", (
+             "def kfold_indices(n, k):\n"
+             "    size = n // k\n"
+             "    folds = [np.arange(j * size, (j + 1) * size) for j in range(k - 1)]\n"
+             "    return folds + [np.arange((k - 1) * size, n)]\n"))},
+         frozenset({"kfold_values", "cv_log_loss_values"})),
+    Case("scaler_leaks", "standardises all the data, then cross-validates",
+         {"cv_answer": replace_function(A05, "cv_answer", (
+             "def cv_log_loss(X, y, C, k=5):\n"
+             "    Xs = (X - X.mean(axis=0)) / X.std(axis=0)\n"
+             "    losses = []\n"
+             "    for test in kfold_indices(len(y), k):\n"
+             "        train = np.setdiff1d(np.arange(len(y)), test)\n"
+             "        w, b = fit_penalised(Xs[train], y[train], C)\n"
+             "        z = Xs[test] @ w + b\n"
+             "        losses.append(np.mean(np.logaddexp(0.0, z) - y[test] * z))\n"
+             "    return float(np.mean(losses))\n"))},
+         frozenset({"cv_log_loss_values"})),
+]
+
+ATTACKS_05 = [
+    Case("scipy_fit", "the fit is scipy.optimize.minimize on the learner's own objective",
+         {"fit_answer": "from scipy.optimize import minimize\n\n\n"
+                        "def fit_penalised(X, y, C, sample_weight=None, tol=1e-8, "
+                        "max_iter=100):\n"
+                        "    def f(t):\n"
+                        "        g_w, g_b = penalised_gradient(X, y, t[:-1], t[-1], C, "
+                        "sample_weight)\n"
+                        "        return (penalised_objective(X, y, t[:-1], t[-1], C, "
+                        "sample_weight),\n"
+                        "                np.append(g_w, g_b))\n"
+                        "    t = minimize(f, np.zeros(X.shape[1] + 1), jac=True, "
+                        "method='L-BFGS-B',\n"
+                        "                 options={'gtol': 1e-12, 'ftol': 0, "
+                        "'maxiter': 10000}).x\n"
+                        "    return t[:-1], float(t[-1])\n"},
+         # cross-validation calls the fit, and so calls into SciPy too
+         frozenset(S05_FIT | {"cv_log_loss_values"})),
+]
+
+# ---------------------------------------------------------------------------------------------
+# 06-softmax (21 autograded points)
+# ---------------------------------------------------------------------------------------------
+A06 = "06-softmax"
+S06_FIT = {"fit_iris", "fit_wine", "fit_centred"}
+
+WRONG_06 = [
+    Case("naive_softmax", "exp(Z) / sum(exp(Z)) without the shift: overflow",
+         {"softmax_answer": "def softmax(Z):\n"
+                            "    E = np.exp(np.asarray(Z, dtype=float))\n"
+                            "    return E / E.sum(axis=1, keepdims=True)\n"},
+         frozenset({"softmax_stable"})),
+    Case("log_of_softmax", "log_softmax as np.log(softmax(Z)): -inf in the tails",
+         {"lse_answer": replace_function(A06, "lse_answer", (
+             "def log_softmax(Z):\n"
+             "    return np.log(softmax(Z))\n"))},
+         frozenset({"log_softmax_stable"})),
+    Case("naive_logsumexp", "log(sum(exp(Z))): overflows for large logits",
+         {"lse_answer": replace_function(A06, "lse_answer", (
+             "def logsumexp(Z):\n"
+             "    return np.log(np.sum(np.exp(np.asarray(Z, dtype=float)), axis=1))\n"))},
+         frozenset({"log_softmax_stable"})),
+    Case("loss_sum", "the summed loss (and the weighted sum, not divided by the weights)",
+         {"loss_answer": "def cross_entropy(y, Z, sample_weight=None):\n"
+                         "    s = np.ones(len(y)) if sample_weight is None else "
+                         "sample_weight\n"
+                         "    return float(-np.sum(s * log_softmax(Z)[np.arange(len(y)), y]))\n"},
+         frozenset({"cross_entropy_values", "cross_entropy_weights"})),
+    Case("gradient_transposed", "X^T (P - Y): grad_W of shape (d, K); the fit cannot step",
+         {"gradient_answer": "def gradient(X, y, W, b):\n"
+                             "    R = softmax(X @ W.T + b) - np.eye(len(b))[y]\n"
+                             "    return X.T @ R / len(y), R.mean(axis=0)\n"},
+         frozenset({"gradient_W"} | S06_FIT)),
+    Case("penalty_one_over_C", "lambda = 1 / C in the mean form: a penalty n times too strong",
+         {"fit_answer": "def fit_softmax(X, y, C, tol=1e-6, max_iter=20000):\n"
+                        "    n, d = X.shape\n"
+                        "    K = int(y.max()) + 1\n"
+                        "    lam = 1.0 / C\n"
+                        "    Xt = np.column_stack([X, np.ones(n)])\n"
+                        "    step = 1.0 / (np.linalg.norm(Xt, 2) ** 2 / (2 * n) + lam)\n"
+                        "    W, b = np.zeros((K, d)), np.zeros(K)\n"
+                        "    for _ in range(max_iter):\n"
+                        "        g_W, g_b = gradient(X, y, W, b)\n"
+                        "        g_W = g_W + lam * W\n"
+                        "        if max(np.abs(g_W).max(), np.abs(g_b).max()) <= tol:\n"
+                        "            break\n"
+                        "        W, b = W - step * g_W, b - step * g_b\n"
+                        "    return W, b\n"},
+         frozenset(S06_FIT)),
+    Case("intercepts_from_frequencies", "starts b at the log class frequencies, never centres",
+         {"fit_answer": "def fit_softmax(X, y, C, tol=1e-6, max_iter=20000):\n"
+                        "    n, d = X.shape\n"
+                        "    K = int(y.max()) + 1\n"
+                        "    lam = 1.0 / (C * n)\n"
+                        "    Xt = np.column_stack([X, np.ones(n)])\n"
+                        "    step = 1.0 / (np.linalg.norm(Xt, 2) ** 2 / (2 * n) + lam)\n"
+                        "    W, b = np.zeros((K, d)), np.log(np.bincount(y, minlength=K) / n)\n"
+                        "    for _ in range(max_iter):\n"
+                        "        g_W, g_b = gradient(X, y, W, b)\n"
+                        "        g_W = g_W + lam * W\n"
+                        "        if max(np.abs(g_W).max(), np.abs(g_b).max()) <= tol:\n"
+                        "            break\n"
+                        "        W, b = W - step * g_W, b - step * g_b\n"
+                        "    return W, b\n"},
+         # the same model as the symmetric fit: only the convention check fails
+         frozenset({"fit_centred"})),
+    Case("proba_without_intercept", "predict_proba forgets b",
+         {"predict_answer": replace_function(A06, "predict_answer", (
+             "def predict_proba(X, W, b):\n"
+             "    return softmax(X @ W.T)\n"))},
+         frozenset({"predict_proba_values"})),
+    Case("difference_reversed", "binary w = W[0] - W[1]: class 0 treated as positive",
+         {"two_answer": replace_function(A06, "two_answer", (
+             "def binary_from_softmax(W, b):\n"
+             "    return W[0] - W[1], float(b[0] - b[1])\n"))},
+         frozenset({"binary_from_softmax_values"})),
+]
+
+ATTACKS_06 = [
+    Case("scipy_logsumexp", "logsumexp is scipy.special.logsumexp",
+         {"lse_answer": replace_function(A06, "lse_answer", (
+             "def logsumexp(Z):\n"
+             "    from scipy.special import logsumexp as lse\n"
+             "    return lse(Z, axis=1)\n"))},
+         frozenset({"logsumexp_values", "log_softmax_stable"})),
+]
+
+WRONG = {"01-sigmoid": WRONG_01, "02-log-odds": WRONG_02, "03-maximum-likelihood": WRONG_03,
+         A04: WRONG_04, A05: WRONG_05, A06: WRONG_06}
 ATTACKS = {"01-sigmoid": ATTACKS_01, "02-log-odds": ATTACKS_02,
-           "03-maximum-likelihood": ATTACKS_03}
+           "03-maximum-likelihood": ATTACKS_03, A04: ATTACKS_04, A05: ATTACKS_05,
+           A06: ATTACKS_06}
 
 
 def namespace(assignment_id: str, case: Case | None = None) -> dict:

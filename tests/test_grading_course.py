@@ -21,23 +21,29 @@ the session fixture `graded`.
 
 from __future__ import annotations
 
-import os
 import time
 import warnings
+from pathlib import Path
 
 import nbformat
 import pytest
 from grading_corpus import ATTACKS, WRONG, Case, build
 
-from logreg_course.assignments import generate_student_version, source_notebook, student_notebook
+from logreg_course.assignments import (
+    ASSIGNMENT_IDS,
+    generate_student_version,
+    source_notebook,
+    student_notebook,
+)
 from logreg_course.grading.nbgrade import Submission, grade_many, load_config
 from logreg_course.grading.recheck import recheck_notebook
 from logreg_course.grading.specs import get_spec
 
-# With pytest-xdist, `--dist loadgroup` keeps these on one worker (one grading run).
+# With pytest-xdist these must run on one worker (one grading run): tests/conftest.py turns
+# the default `--dist load` into `--dist loadfile`.
 pytestmark = [pytest.mark.grading, pytest.mark.xdist_group("nbgrader")]
 
-ASSIGNMENTS = ("01-sigmoid", "02-log-odds", "03-maximum-likelihood")
+ASSIGNMENTS = ASSIGNMENT_IDS  # all six
 CASES = [(aid, case) for aid in ASSIGNMENTS for case in WRONG[aid] + ATTACKS[aid]]
 NOTEBOOK_BUDGET = 10.0  # seconds for a whole student notebook, enforced by nbclient
 
@@ -55,14 +61,31 @@ def graded():
         jobs.append(Submission(aid, "blank", student_notebook(aid).read_text()))
         for case in WRONG[aid] + ATTACKS[aid]:
             jobs.append(Submission(aid, case.name, _json(build(aid, case)), case.files))
-    # Two grading processes use both cores; under pytest-xdist the workers already do.
-    workers = 1 if os.environ.get("PYTEST_XDIST_WORKER") else 2
+    # Two grading processes use both cores. Under pytest-xdist the other worker runs the rest
+    # of the suite meanwhile; the grading still finishes sooner with two processes.
+    workers = 2
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # SQLAlchemy chatter inside nbgrader
         results = grade_many(jobs, workers=workers)
     for (aid, name), result in results.items():
         assert result.success, f"{aid}/{name} could not be autograded:\n{result.log[-2000:]}"
     return results
+
+
+@pytest.fixture(scope="session")
+def rechecked():
+    """The out-of-kernel re-check of every case: {(assignment, name): RecheckReport}.
+
+    Each re-check is mostly a subprocess, so two threads keep both cores busy.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    def run(item):
+        aid, case = item
+        return (aid, case.name), recheck_notebook(build(aid, case), aid)
+
+    with ThreadPoolExecutor(2) as pool:
+        return dict(pool.map(run, CASES))
 
 
 def _autograded(result, aid):
@@ -114,10 +137,10 @@ def _in_kernel_fooled(aid, case):
 
 
 @pytest.mark.parametrize(("aid", "case"), CASES, ids=[f"{a}-{c.name}" for a, c in CASES])
-def test_recheck_confirms_or_flags_nbgrader(graded, aid, case: Case):
+def test_recheck_confirms_or_flags_nbgrader(graded, rechecked, aid, case: Case):
     """The re-check agrees with nbgrader, except where nbgrader was fooled: those it flags."""
     result = graded[(aid, case.name)]
-    report = recheck_notebook(build(aid, case), aid)
+    report = rechecked[(aid, case.name)]
     assert set(report.failed()) == set(case.expected_recheck_fails), report.failed()
     flags = report.disagreements({g: c.score for g, c in result.cells.items()})
     undeserved = {g for g, msg in flags.items() if msg.startswith("nbgrader gave")
@@ -140,37 +163,29 @@ def test_a_submitted_logreg_ref_py_never_reaches_the_kernel_folder(graded):
     assert "logreg_ref.py" not in files  # CourseDirectory.ignore has *.py
 
 
-# --- generation ------------------------------------------------------------------------------
-@pytest.mark.parametrize("aid", ASSIGNMENTS)
-def test_student_version_is_what_generation_makes_now(aid):
-    fresh = generate_student_version(aid)
-    committed = nbformat.read(str(student_notebook(aid)), as_version=4)
-    assert committed == fresh, (
-        f"chapters/exercises/{aid}.ipynb drifted from solutions/{aid}: run "
-        f"`python -c \"from logreg_course.assignments import release; release('{aid}')\"`")
+# --- generation, validation, the learner's run ------------------------------------------------
+def _notebook_checks(aid: str, work_dir: str) -> dict:
+    """Generate, validate and run one assignment's notebooks; plain data for the tests.
 
+    Runs in a worker process (see `notebooks`), so the six assignments use both cores.
 
-@pytest.mark.parametrize("aid", ASSIGNMENTS)
-def test_source_notebook_validates(aid):
+    * ``drifted``: the committed student version differs from a fresh generation;
+    * ``validation``: nbgrader's ``Validator`` on the source notebook (``{}``: passes);
+    * ``errors`` / ``stderr``: the student version run top to bottom, stubs aside, with a
+      10 s budget for the whole notebook: nbclient's per-cell timeout is what is left of
+      the budget (``timeout_func``), so a notebook that takes longer fails with a
+      CellTimeoutError (an error other than NotImplementedError): the limit is enforced by
+      the executor, not measured.
+    """
+    import nbclient
     from nbgrader.validator import Validator
 
+    out = {"drifted": nbformat.read(str(student_notebook(aid)), as_version=4)
+           != generate_student_version(aid)}
     config = load_config(source_notebook(aid).parent.parent.parent)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = Validator(config=config).validate(str(source_notebook(aid)))
-    assert result == {}, result
-
-
-@pytest.mark.parametrize("aid", ASSIGNMENTS)
-def test_student_notebook_runs_within_its_budget(aid, tmp_path):
-    """Top to bottom, stubs aside, with a 10 s budget for the whole notebook.
-
-    nbclient's per-cell timeout is set to what is left of the budget
-    (``timeout_func``), so a notebook that takes longer fails with a
-    CellTimeoutError: the limit is enforced by the executor, not measured here.
-    """
-    import nbclient
-
+        out["validation"] = Validator(config=config).validate(str(source_notebook(aid)))
     nb = nbformat.read(str(student_notebook(aid)), as_version=4)
     deadline = []
 
@@ -181,18 +196,53 @@ def test_student_notebook_runs_within_its_budget(aid, tmp_path):
 
     client = nbclient.NotebookClient(
         nb, kernel_name="python3", allow_errors=True, timeout_func=remaining,
-        extra_arguments=load_config(tmp_path).Execute.extra_arguments,
-        resources={"metadata": {"path": str(tmp_path)}})
-    client.execute()
-    errors = [(c.metadata.get("nbgrader", {}).get("grade_id"), o.ename)
-              for c in nb.cells if c.cell_type == "code" for o in c.outputs
-              if o.output_type == "error"]
-    assert errors, "the stubs should raise NotImplementedError"
-    assert {e for _, e in errors} == {"NotImplementedError"}, errors
-    stderr = [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells
-              if c.cell_type == "code" for o in c.outputs
-              if o.output_type == "stream" and o.name == "stderr" and "TCP" not in o.text]
-    assert not stderr, f"cells writing to stderr: {stderr}"
+        extra_arguments=load_config(Path(work_dir)).Execute.extra_arguments,
+        resources={"metadata": {"path": work_dir}})
+    try:
+        client.execute()
+    except Exception as exc:  # a CellTimeoutError ends the run
+        out["run_error"] = f"{type(exc).__name__}: {exc}"[:500]
+    out["errors"] = [(c.metadata.get("nbgrader", {}).get("grade_id"), o.ename)
+                     for c in nb.cells if c.cell_type == "code" for o in c.outputs
+                     if o.output_type == "error"]
+    out["stderr"] = [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells
+                     if c.cell_type == "code" for o in c.outputs
+                     if o.output_type == "stream" and o.name == "stderr" and "TCP" not in o.text]
+    return out
+
+
+@pytest.fixture(scope="session")
+def notebooks(tmp_path_factory):
+    """`_notebook_checks` for every assignment, in two processes: {assignment: dict}."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = {aid: pool.submit(_notebook_checks, aid, str(tmp_path_factory.mktemp(aid)))
+                   for aid in ASSIGNMENTS}
+        return {aid: future.result() for aid, future in futures.items()}
+
+
+@pytest.mark.parametrize("aid", ASSIGNMENTS)
+def test_student_version_is_what_generation_makes_now(notebooks, aid):
+    assert not notebooks[aid]["drifted"], (
+        f"chapters/exercises/{aid}.ipynb drifted from solutions/{aid}: run "
+        f"`python -c \"from logreg_course.assignments import release; release('{aid}')\"`")
+
+
+@pytest.mark.parametrize("aid", ASSIGNMENTS)
+def test_source_notebook_validates(notebooks, aid):
+    assert notebooks[aid]["validation"] == {}, notebooks[aid]["validation"]
+
+
+@pytest.mark.parametrize("aid", ASSIGNMENTS)
+def test_student_notebook_runs_within_its_budget(notebooks, aid):
+    """Top to bottom, stubs aside, within 10 s for the whole notebook (`_notebook_checks`)."""
+    run = notebooks[aid]
+    assert "run_error" not in run, run["run_error"]
+    assert run["errors"], "the stubs should raise NotImplementedError"
+    assert {e for _, e in run["errors"]} == {"NotImplementedError"}, run["errors"]
+    assert not run["stderr"], f"cells writing to stderr: {run['stderr']}"
 
 
 def test_kernel_ignores_modules_next_to_the_notebook(tmp_path):

@@ -13,14 +13,14 @@ import nbformat
 import pytest
 from grading_corpus import ATTACKS, WRONG, Case, build
 
-from logreg_course.assignments import source_notebook, student_notebook
+from logreg_course.assignments import ASSIGNMENT_IDS, source_notebook, student_notebook
 from logreg_course.grading import values
 from logreg_course.grading.recheck import extract_learner_code, recheck_notebook
 from logreg_course.grading.specs import get_spec
 
 pytestmark = pytest.mark.slow  # ~60 isolated runner processes, ~15 s in all
 
-ASSIGNMENTS = ("01-sigmoid", "02-log-odds", "03-maximum-likelihood")
+ASSIGNMENTS = ASSIGNMENT_IDS  # all six
 CASES = [(aid, case) for aid in ASSIGNMENTS for case in WRONG[aid] + ATTACKS[aid]]
 
 

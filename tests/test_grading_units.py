@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 from grading_corpus import ATTACKS, WRONG, namespace
 
+from logreg_course.assignments import ASSIGNMENT_IDS
 from logreg_course.grading import reference as ref
 from logreg_course.grading import values
 from logreg_course.grading.calls import Call, Monitor, call_learner
@@ -32,7 +33,7 @@ from logreg_course.selfcheck import (
     SPECTOR_PSI_DISCRETE_CHANGE,
 )
 
-ASSIGNMENTS = ("01-sigmoid", "02-log-odds", "03-maximum-likelihood")
+ASSIGNMENTS = ASSIGNMENT_IDS  # all six
 
 
 # --- the reference against statsmodels and Stata ----------------------------------------------
@@ -172,6 +173,239 @@ def test_breast_cancer_subset_has_a_maximum_likelihood_estimate():
     assert lr.find_separating_direction(X, y) is None  # not separable: the MLE exists
     Xall, yall, _ = ref.breast_cancer()
     assert lr.find_separating_direction(Xall, yall) is not None  # all 30: separable
+
+
+# --- 04-thresholds: scikit-learn and the definitions, by brute force --------------------------
+def _scored(seed, n=300):
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, 2, n), np.round(rng.uniform(size=n), 2)  # many ties
+
+
+def test_threshold_metrics_match_scikit_learn():
+    import sklearn.metrics as skm
+
+    y, s = _scored(0)
+    for t in (0.0, 0.3, s[4], 0.999, np.inf):
+        pred = (s >= t).astype(int)
+        counts = skm.confusion_matrix(y, pred, labels=[0, 1]).ravel()
+        assert ref.confusion_counts(y, s, t) == tuple(int(c) for c in counts)
+        sk = skm.precision_recall_fscore_support(y, pred, average="binary", zero_division=0.0)
+        np.testing.assert_allclose(ref.precision_recall_f1(y, s, t), sk[:3], rtol=1e-15)
+    fpr, tpr, thresholds = ref.roc_points(y, s)
+    sk_fpr, sk_tpr, sk_thresholds = skm.roc_curve(y, s, drop_intermediate=False)
+    np.testing.assert_array_equal(thresholds, sk_thresholds)
+    np.testing.assert_allclose(np.c_[fpr, tpr], np.c_[sk_fpr, sk_tpr], rtol=1e-15)
+    pos, neg = s[y == 1][:, None], s[y == 0][None, :]
+    pairwise = np.mean((pos > neg) + 0.5 * (pos == neg))  # the Mann-Whitney definition
+    assert ref.auc(y, s) == pytest.approx(pairwise, rel=1e-12)
+    assert ref.auc(y, s) == pytest.approx(skm.roc_auc_score(y, s), rel=1e-12)
+
+
+def test_bayes_rule_minimises_the_expected_cost_of_each_decision():
+    rng = np.random.default_rng(1)
+    for _ in range(20):
+        c00, c11 = rng.uniform(0, 2, 2)
+        c = np.array([[c00, c11 + rng.uniform(1, 9)], [c00 + rng.uniform(0.5, 5), c11]])
+        p = np.linspace(0.001, 0.999, 999)
+        cost_pos = p * c[1, 1] + (1 - p) * c[1, 0]  # predict 1: cost_matrix[pred, true]
+        cost_neg = p * c[0, 1] + (1 - p) * c[0, 0]
+        decide = ref.bayes_decisions(ref.logit(p), c)
+        keep = np.abs(cost_pos - cost_neg) > 1e-12
+        np.testing.assert_array_equal(decide[keep], (cost_pos < cost_neg)[keep])
+    assert ref.bayes_threshold([[0.0, 10.0], [1.0, 0.0]]) == pytest.approx(1 / 11, rel=1e-15)
+
+
+def test_empirical_thresholds_by_brute_force():
+    y, s = _scored(2, n=80)
+    candidates = np.r_[np.inf, np.unique(s)[::-1]]
+    for c_fp, c_fn in ((1.0, 1.0), (1.0, 5.0), (3.0, 1.0)):
+        costs = np.array([ref.expected_cost(y, s, t, c_fp, c_fn) for t in candidates])
+        # the cheapest candidate, and among equally cheap ones the largest (candidates fall)
+        assert ref.cost_optimal_threshold(y, s, c_fp, c_fn) == candidates[np.argmin(costs)]
+        # no threshold between the candidates does better (they make the same decisions)
+        grid = np.linspace(-0.01, 1.01, 409)
+        best = min(ref.expected_cost(y, s, t, c_fp, c_fn) for t in grid)
+        assert costs.min() <= best + 1e-15
+    for target in (0.0, 0.37, 0.5, 0.9, 1.0):
+        recall = np.array([np.mean(s[y == 1] >= t) for t in candidates])
+        assert ref.threshold_for_recall(y, s, target) == candidates[recall >= target][0]
+
+
+# --- 05-regularisation: scikit-learn's objective, fit, weights and folds ---------------------
+def test_penalised_objective_gradient_and_hessian():
+    from sklearn.metrics import log_loss
+
+    rng = np.random.default_rng(3)
+    X, y = rng.normal(size=(60, 3)), rng.integers(0, 2, 60).astype(float)
+    w, b, C, s = rng.normal(size=3), 0.4, 2.5, rng.uniform(0.2, 3.0, 60)
+    data = log_loss(y, ref.sigmoid(X @ w + b), sample_weight=s, normalize=False)
+    assert ref.penalised_objective(X, y, w, b, C, s) == pytest.approx(
+        C * data + 0.5 * w @ w, rel=1e-12)
+    theta, eye = np.append(w, b), np.eye(4) * 1e-6
+
+    def grad(t):
+        g_w, g_b = ref.penalised_gradient(X, y, t[:-1], t[-1], C, s)
+        return np.append(g_w, g_b)
+
+    fd = [(ref.penalised_objective(X, y, (theta + e)[:-1], (theta + e)[-1], C, s)
+           - ref.penalised_objective(X, y, (theta - e)[:-1], (theta - e)[-1], C, s)) / 2e-6
+          for e in eye]
+    np.testing.assert_allclose(grad(theta), fd, rtol=1e-6, atol=1e-8)
+    fd_h = np.array([(grad(theta + e) - grad(theta - e)) / 2e-6 for e in eye])
+    np.testing.assert_allclose(ref.penalised_hessian(X, w, b, C, s), fd_h, rtol=1e-6,
+                               atol=1e-6)
+
+
+def test_penalised_fit_matches_scikit_learn_and_balances():
+    from sklearn.linear_model import LogisticRegression
+
+    X, y, _ = ref.breast_cancer()
+    s = np.random.default_rng(4).uniform(0.2, 3.0, len(y))
+    for C in (1.0, 0.05):
+        w, b = ref.fit_penalised(X, y, C, s)
+        sk = LogisticRegression(C=C, solver="newton-cholesky", tol=1e-12, max_iter=200)
+        sk.fit(X, y, sample_weight=s)
+        np.testing.assert_allclose(np.append(w, b), np.append(sk.coef_, sk.intercept_),
+                                   atol=1e-7)
+        assert np.sum(s * ref.predict_proba(X, w, b)) == pytest.approx(np.sum(s * y), rel=1e-10)
+        # the wrong fit: its intercept's score equation is C sum s (p - y) + b = 0 instead
+        w_p, b_p = ref.fit_penalised_intercept(X, y, C, s)
+        gap = C * np.sum(s * (ref.predict_proba(X, w_p, b_p) - y))
+        assert gap + b_p == pytest.approx(0.0, abs=1e-6) and abs(b_p) > 1e-3
+
+
+def test_balanced_weights_are_scikit_learns():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight
+
+    rng = np.random.default_rng(5)
+    y = rng.integers(0, 3, 50) + np.repeat([0, 2], 25)
+    np.testing.assert_allclose(ref.balanced_sample_weight(y),
+                               compute_sample_weight("balanced", y), rtol=1e-14)
+    s = rng.uniform(0.1, 4.0, 50)
+    classes, index = np.unique(y, return_inverse=True)
+    per_class = compute_class_weight("balanced", classes=classes, y=y, sample_weight=s)
+    np.testing.assert_allclose(ref.balanced_sample_weight(y, s), s * per_class[index],
+                               rtol=1e-14)
+    X, yb, _ = ref.breast_cancer()
+    sk = LogisticRegression(C=1.0, class_weight="balanced", solver="newton-cholesky",
+                            tol=1e-12).fit(X, yb)
+    w, b = ref.fit_penalised(X, yb, 1.0, ref.balanced_sample_weight(yb))
+    np.testing.assert_allclose(np.append(w, b), np.append(sk.coef_, sk.intercept_), atol=1e-7)
+
+
+def test_soft_threshold_minimises_the_one_coordinate_problem():
+    from scipy.optimize import minimize_scalar
+
+    for u, a, lam in ((2.0, 1.0, 0.5), (-0.3, 2.0, 1.0), (-4.0, 0.5, 1.0), (0.7, 3.0, 2.1)):
+        def f(v, u=u, a=a, lam=lam):
+            return a / 2 * (v - u) ** 2 + lam * abs(v)
+
+        best = minimize_scalar(f, bounds=(-10, 10), method="bounded",
+                               options={"xatol": 1e-10}).x
+        soft = float(ref.soft_threshold(u, lam / a))
+        # Brent's answer is accurate to ~1e-8: compare places and objective values
+        assert soft == pytest.approx(best, abs=1e-6) and f(soft) <= f(best) + 1e-12
+
+
+def test_kkt_check_agrees_with_logreg_ref():
+    import logreg_ref as lr
+
+    w, g, lam1 = ref.breast_cancer_l1_fit()
+    assert np.all(ref.l1_kkt_check(w, g, lam1))
+    X, y, _ = ref.breast_cancer()
+    objective = lr.BinaryObjective(X, y)
+    model_b = lr.LogisticRegression(C=0.1, l1_ratio=1.0).fit(X, y).intercept_[0]
+    assert lr.kkt_residual(objective, lam1, np.append(w, model_b)) <= 1e-8
+    moved = w.copy()
+    moved[np.flatnonzero(w == 0)[0]] = 0.05  # a zero made non-zero breaks its condition
+    assert not ref.l1_kkt_check(moved, g, lam1)[np.flatnonzero(w == 0)[0]]
+
+
+def test_folds_and_cross_validation_match_scikit_learn():
+    from sklearn.model_selection import KFold, cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    import logreg_ref as lr
+
+    for n, k in ((569, 5), (23, 5), (10, 10)):
+        sk = [test for _, test in KFold(k).split(np.zeros(n))]
+        assert all(np.array_equal(a, b) for a, b in
+                   zip(ref.kfold_indices(n, k), sk, strict=True))
+    X, y = ref.breast_cancer_raw()
+    pipe = make_pipeline(StandardScaler(), lr.LogisticRegression(C=1.0, tol=1e-12))
+    scores = cross_val_score(pipe, X, y, cv=KFold(5), scoring="neg_log_loss")
+    assert ref.cv_log_loss(X, y, 1.0) == pytest.approx(-scores.mean(), rel=1e-8)
+
+
+# --- 06-softmax: SciPy, scikit-learn, finite differences -------------------------------------
+def test_softmax_family_matches_scipy():
+    from scipy.special import log_softmax, logsumexp, softmax
+
+    rng = np.random.default_rng(7)
+    Z = np.vstack([rng.normal(scale=3.0, size=(50, 4)),
+                   [[1000.0, 999.0, 0.0, -1000.0], [1e308, 1e308, 0.0, -5e307]]])
+    np.testing.assert_allclose(ref.softmax(Z), softmax(Z, axis=1), rtol=1e-13, atol=1e-300)
+    np.testing.assert_allclose(ref.logsumexp(Z), logsumexp(Z, axis=1), rtol=1e-14)
+    np.testing.assert_allclose(ref.log_softmax(Z), log_softmax(Z, axis=1), rtol=1e-13)
+
+
+def test_multinomial_loss_gradient_and_hessian():
+    from sklearn.metrics import log_loss
+
+    rng = np.random.default_rng(8)
+    X, y = rng.normal(size=(40, 3)), rng.integers(0, 3, 40)
+    W, b, s, C = rng.normal(size=(3, 3)), rng.normal(size=3), rng.uniform(0.2, 3, 40), 0.7
+    Z = X @ W.T + b
+    assert ref.multinomial_cross_entropy(y, Z, s) == pytest.approx(
+        log_loss(y, ref.softmax(Z), sample_weight=s), rel=1e-12)
+    theta = np.concatenate([W.ravel(), b])
+
+    def loss(t):
+        W_, b_ = t[:9].reshape(3, 3), t[9:]
+        return ref.multinomial_cross_entropy(y, X @ W_.T + b_) + W_.ravel() @ W_.ravel() / (
+            2 * C * len(y))
+
+    def grad(t):
+        g_W, g_b = ref.softmax_penalised_gradient(X, y, t[:9].reshape(3, 3), t[9:], C)
+        return np.concatenate([g_W.ravel(), g_b])
+
+    eye = np.eye(12) * 1e-6
+    fd = np.array([(loss(theta + e) - loss(theta - e)) / 2e-6 for e in eye])
+    np.testing.assert_allclose(grad(theta), fd, rtol=1e-6, atol=1e-9)
+    g_W, g_b = ref.multinomial_gradient(X, y, W, b)
+    np.testing.assert_allclose(np.concatenate([g_W.ravel(), g_b]),
+                               fd - np.concatenate([W.ravel(), np.zeros(3)]) / (C * len(y)),
+                               rtol=1e-6, atol=1e-9)
+    fd_h = np.array([(grad(theta + e) - grad(theta - e)) / 2e-6 for e in eye])
+    np.testing.assert_allclose(ref.softmax_penalised_hessian(X, W, b, C), fd_h, rtol=1e-6,
+                               atol=1e-8)
+
+
+def test_softmax_fit_matches_scikit_learn():
+    from sklearn.linear_model import LogisticRegression
+
+    for data, C in ((ref.iris_standardised(), 1.0), (ref.wine_standardised(), 0.1)):
+        X, y = data
+        W, b = ref.fit_softmax(X, y, C)
+        sk = LogisticRegression(C=C, solver="newton-cg", tol=1e-12, max_iter=1000).fit(X, y)
+        np.testing.assert_allclose(W, sk.coef_, atol=1e-7)
+        np.testing.assert_allclose(b, sk.intercept_, atol=1e-7)
+        np.testing.assert_allclose(W.sum(axis=0), 0.0, atol=1e-10)
+        assert ref.predict_softmax(X, W, b).tolist() == sk.predict(X).tolist()
+
+
+def test_two_class_softmax_is_the_sigmoid_of_a_difference():
+    rng = np.random.default_rng(9)
+    X, w, b = rng.normal(size=(30, 4)), rng.normal(size=4), 0.3
+    W2, b2 = ref.softmax_from_binary(w, b)
+    np.testing.assert_allclose(ref.predict_proba_softmax(X, W2, b2)[:, 1],
+                               ref.predict_proba(X, w, b), rtol=1e-13)
+    np.testing.assert_allclose(W2.sum(axis=0), 0.0, atol=1e-15)
+    w_back, b_back = ref.binary_from_softmax(W2 + rng.normal(size=4), b2 + 2.0)  # any shift
+    np.testing.assert_allclose(w_back, w, rtol=1e-13)
+    assert b_back == pytest.approx(b, rel=1e-13)
 
 
 # --- reading outputs -------------------------------------------------------------------------

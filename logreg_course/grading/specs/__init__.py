@@ -1,6 +1,6 @@
 """The checks of each assignment, one module per assignment.
 
-Adding an assignment (04-thresholds, 05-regularisation, 06-softmax): write
+Adding an assignment: write
 ``specs/<name>.py`` with ``SPEC = AssignmentSpec("<id>", preamble=...)`` and
 one ``@SPEC.check(...)`` per graded cell, add it to `MODULES`, and give the
 source notebook one hidden test cell per check (``_lrc_grader.check("<id>")``).
@@ -17,6 +17,9 @@ MODULES = {
     "01-sigmoid": "sigmoid",
     "02-log-odds": "log_odds",
     "03-maximum-likelihood": "maximum_likelihood",
+    "04-thresholds": "thresholds",
+    "05-regularisation": "regularisation",
+    "06-softmax": "softmax",
 }
 
 
