@@ -26,5 +26,5 @@ guard       the in-kernel grader installed by the hidden setup cell
 runner      the isolated subprocess of the re-check (numpy and stdlib only)
 recheck     run the runner and compare, per grade cell
 nbgrade     nbgrader's Python API in a temporary course (tests and CLI)
-scan        static red flags in a submitted notebook
+(the static red-flag scan of submissions is `logreg_course.instructor.scan`)
 """

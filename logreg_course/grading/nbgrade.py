@@ -32,7 +32,8 @@ import nbformat
 
 from ..assignments import REPO
 
-__all__ = ["CellResult", "Course", "GradeResult", "Submission", "grade_many", "load_config"]
+__all__ = ["CellResult", "Course", "GradeResult", "Submission", "grade_many", "load_config",
+           "prepare_nbgrader"]
 
 
 def load_config(root: Path, repo: Path = REPO):
@@ -107,6 +108,17 @@ def _scripts_on_path():
         os.environ["PATH"] = scripts + os.pathsep + os.environ.get("PATH", "")
 
 
+def prepare_nbgrader():
+    """Make this process ready to open nbgrader gradebooks (call before ``Gradebook()``).
+
+    Puts this environment's scripts on ``PATH`` (nbgrader runs ``alembic`` by
+    name) and caches alembic's schema head for the life of the process.
+    Idempotent and cheap.
+    """
+    _scripts_on_path()
+    _cache_alembic_version()
+
+
 class Course:
     """A throw-away nbgrader course holding copies of some source notebooks.
 
@@ -132,9 +144,14 @@ class Course:
         # The kernel finds the course root (to keep it unreadable) by this file.
         shutil.copy(self.repo / "nbgrader_config.py", self.root / "nbgrader_config.py")
         self.config = load_config(self.root, self.repo)
+        # Kernels talk to this process over ZeroMQ ipc sockets in the course's own folder, not
+        # TCP: with TCP, graders running side by side (worker processes, the CLI tests) can
+        # race for a free port, and a kernel that loses dies before answering kernel_info.
+        (self.root / "kernels").mkdir(exist_ok=True)
+        self.config.KernelManager.transport = "ipc"
+        self.config.KernelManager.ip = str(self.root / "kernels" / "k")
         self._api = None
-        _scripts_on_path()
-        _cache_alembic_version()
+        prepare_nbgrader()
 
     # -- set-up -----------------------------------------------------------------------------
     @property

@@ -58,6 +58,9 @@ class CellCheck:
     points: float
     passed: bool
     message: str = ""
+    # some call of this cell never returned a result (the runner crashed or timed out): the
+    # verdict then says nothing about the learner's code, so a grader should look
+    no_result: bool = False
 
 
 @dataclass
@@ -183,11 +186,12 @@ def recheck_notebook(submission, assignment_id: str, *, source=None, salt: int |
     report.cell_errors = records.pop("cell_errors", [])
     for gid, (calls, verify, ids) in built.items():
         outcomes = [_outcome(records.get(i)) for i in ids]
+        missing = any(i not in records for i in ids)
         try:
             evaluate(verify, calls, outcomes)
             report.cells[gid] = CellCheck(gid, spec[gid].points, True)
         except Fail as exc:
-            report.cells[gid] = CellCheck(gid, spec[gid].points, False, str(exc))
+            report.cells[gid] = CellCheck(gid, spec[gid].points, False, str(exc), missing)
         except Exception as exc:  # a verify bug must not pass anyone
             report.cells[gid] = CellCheck(gid, spec[gid].points, False,
                                           f"grader error: {type(exc).__name__}: {exc}")

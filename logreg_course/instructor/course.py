@@ -179,10 +179,9 @@ class InstructorCourse:
 
         from nbgrader.apps import NbGraderAPI
 
-        from ..grading.nbgrade import _cache_alembic_version, _scripts_on_path
+        from ..grading.nbgrade import prepare_nbgrader
 
-        _scripts_on_path()
-        _cache_alembic_version()
+        prepare_nbgrader()
         api = NbGraderAPI(config=self.config(staged=staged))
         api.log.setLevel(logging.WARNING)
         return api
@@ -191,10 +190,9 @@ class InstructorCourse:
         """``nbgrader.api.Gradebook`` (use as a context manager)."""
         from nbgrader.api import Gradebook
 
-        from ..grading.nbgrade import _cache_alembic_version, _scripts_on_path
+        from ..grading.nbgrade import prepare_nbgrader
 
-        _scripts_on_path()
-        _cache_alembic_version()
+        prepare_nbgrader()
         return Gradebook(self.gradebook_url, self._coursedir.course_id)
 
     def assignment_in_gradebook(self, assignment: str) -> bool:

@@ -247,11 +247,10 @@ def _one(args):
     from nbgrader.coursedir import CourseDirectory
     from nbgrader.utils import capture_log
 
-    from ..grading.nbgrade import _cache_alembic_version, _scripts_on_path
+    from ..grading.nbgrade import prepare_nbgrader
     from .course import InstructorCourse
 
-    _scripts_on_path()
-    _cache_alembic_version()
+    prepare_nbgrader()
     course = InstructorCourse(root, db_url)
     # nbgrader's converter itself, not NbGraderAPI.generate_feedback: that one forces
     # nbgrader's own template.

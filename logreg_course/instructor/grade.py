@@ -205,10 +205,9 @@ class _Worker:
             SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
         self.cell_timeout = config.Execute.timeout
         self.ignore = list(config.CourseDirectory.ignore)
-        from logreg_course.grading.nbgrade import _cache_alembic_version, _scripts_on_path
+        from logreg_course.grading.nbgrade import prepare_nbgrader
 
-        _scripts_on_path()
-        _cache_alembic_version()
+        prepare_nbgrader()
         import logging
 
         from nbgrader.apps import NbGraderAPI

@@ -135,8 +135,7 @@ def reconcile(gb, assignment: str, notebook: str, student: str, report, source_n
         result.cells[gid] = verdict
         if check.passed or not grade.auto_score:
             continue
-        no_result = "NoResult" in check.message or "produced no result" in check.message
-        if result.problem and no_result:
+        if result.problem and check.no_result:
             verdict.action = "review"
             grade.needs_manual_grade = True
             continue
