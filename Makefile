@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help book book-instructor test test-fast lint lab sysdeps constraints clean \
+.PHONY: help book book-instructor test test-fast lint lab exercises sysdeps constraints clean \
         release grade feedback export course-check formgrader
 
 help:
@@ -17,6 +17,7 @@ help:
 	@echo "make test        install everything and run the whole test suite"
 	@echo "make lab         open the student notebooks in JupyterLab"
 	@echo "make lint        ruff"
+	@echo "make exercises   regenerate chapters/exercises/ from solutions/ (nbgrader)"
 	@echo "instructors (README, 'For instructors'; or run .venv/bin/logreg-course --help):"
 	@echo "make release     student versions of every assignment (+ the gradebook)"
 	@echo "make grade A=01-sigmoid [JOBS=4]   autograde a folder of submissions"
@@ -40,6 +41,10 @@ book: $(STAMP)
 # The public site plus the solution notebooks (rendered, not run): never publish it.
 book-instructor: $(STAMP)
 	$(BIN)/python scripts/build_instructor_edition.py
+
+# Student versions: nbgrader generate_assignment of each solutions/<id>, copied to chapters/exercises/.
+exercises: $(STAMP)
+	$(BIN)/python -c "from logreg_course.assignments import release_all; release_all()"
 
 sysdeps:
 	bash scripts/ensure-system-deps.sh

@@ -226,8 +226,7 @@ def notebooks(tmp_path_factory):
 @pytest.mark.parametrize("aid", ASSIGNMENTS)
 def test_student_version_is_what_generation_makes_now(notebooks, aid):
     assert not notebooks[aid]["drifted"], (
-        f"chapters/exercises/{aid}.ipynb drifted from solutions/{aid}: run "
-        f"`python -c \"from logreg_course.assignments import release; release('{aid}')\"`")
+        f"chapters/exercises/{aid}.ipynb drifted from solutions/{aid}: run `make exercises`")
 
 
 @pytest.mark.parametrize("aid", ASSIGNMENTS)
