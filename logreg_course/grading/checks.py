@@ -31,6 +31,7 @@ from . import values
 from .calls import Call, Outcome
 
 __all__ = [
+    "SIGMOID_PREAMBLE",
     "AssignmentSpec",
     "Check",
     "Context",
@@ -76,6 +77,14 @@ class Context:
         seed = [BASE_SEED, key, 1, self.salt] if salted else [BASE_SEED, key, 0]
         return np.random.default_rng(seed)
 
+    def rngs(self, grade_id: str) -> list[np.random.Generator]:
+        """The two generators of a check: the fixed stream, then the salted one."""
+        return [self.rng(grade_id, salted=False), self.rng(grade_id, salted=True)]
+
+    def streams(self, grade_id: str, draw: Callable) -> list:
+        """``draw(rng)`` for each generator of `rngs`: the fixed case, then the salted one."""
+        return [draw(rng) for rng in self.rngs(grade_id)]
+
     def data(self, name: str):
         """A data set from `reference` (loaded once per session)."""
         if name not in self._cache:
@@ -97,6 +106,20 @@ class Check:
     functions: tuple
     summary: str
     build: Callable[[Context], tuple]
+
+
+#: The re-check preamble of assignments whose setup cell gives learners a stable sigmoid (the
+#: solution of assignment 1). A test checks that each statement is in the setup cell.
+SIGMOID_PREAMBLE = '''\
+import numpy as np
+
+
+def sigmoid(z):
+    """Stable logistic sigmoid (the solution of assignment 1), elementwise."""
+    z = np.asarray(z, dtype=float)
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+'''
 
 
 class AssignmentSpec:

@@ -28,10 +28,6 @@ SPEC = AssignmentSpec("02-log-odds")
 check = SPEC.check
 
 
-def _streams(ctx, grade_id, draw):
-    return [draw(ctx.rng(grade_id, salted)) for salted in (False, True)]
-
-
 def _model(rng, n, d, scale=1.0):
     X = rng.normal(size=(n, d))
     w = rng.normal(scale=scale, size=d)
@@ -43,7 +39,7 @@ def _model(rng, n, d, scale=1.0):
 @check("odds_values", points=1, functions=("odds",),
        summary="odds(p) = p / (1 - p), including odds(0) = 0 and odds(1) = inf")
 def odds_values(ctx):
-    ps = _streams(ctx, "odds_values",
+    ps = ctx.streams("odds_values",
                   lambda r: np.concatenate([r.uniform(0.001, 0.999, 300), [0.0, 0.5, 1.0]]))
 
     def verify(outcomes):
@@ -59,7 +55,7 @@ def odds_values(ctx):
 @check("prob_from_odds_values", points=1, functions=("prob_from_odds",),
        summary="prob_from_odds(o) = o / (1 + o), with 0 -> 0 and inf -> 1")
 def prob_from_odds_values(ctx):
-    os_ = _streams(ctx, "prob_from_odds_values",
+    os_ = ctx.streams("prob_from_odds_values",
                    lambda r: np.concatenate([np.exp(r.normal(scale=2.0, size=300)),
                                              [0.0, 1.0, np.inf]]))
 
@@ -79,7 +75,7 @@ def prob_from_odds_values(ctx):
 @check("odds_ratio_values", points=1, functions=("odds_ratio",),
        summary="odds_ratio(coef) = exp(coef), the odds ratio per unit")
 def odds_ratio_values(ctx):
-    coefs = _streams(ctx, "odds_ratio_values", lambda r: r.normal(scale=1.5, size=8))
+    coefs = ctx.streams("odds_ratio_values", lambda r: r.normal(scale=1.5, size=8))
 
     def verify(outcomes):
         for c, out in zip(coefs, outcomes, strict=True):
@@ -130,7 +126,7 @@ def _check_ci(out, coef, se, level, what):
 @check("wald_ci_values", points=2, functions=("wald_ci_odds_ratio",),
        summary="wald_ci_odds_ratio(coef, se) = exp(coef ∓ 1.96 se) (95 %, rtol 1e-4)")
 def wald_ci_values(ctx):
-    cases = _streams(ctx, "wald_ci_values", _ci_case)
+    cases = ctx.streams("wald_ci_values", _ci_case)
 
     def verify(outcomes):
         for (coef, se), out in zip(cases, outcomes, strict=True):
@@ -156,8 +152,7 @@ def wald_ci_level(ctx):
        summary="marginal_effects(x, w, b) = p(1 - p) w at a point x")
 def marginal_effects_values(ctx):
     cases = []
-    for salted in (False, True):
-        rng = ctx.rng("marginal_effects_values", salted)
+    for rng in ctx.rngs("marginal_effects_values"):
         for _ in range(3):
             X, w, b = _model(rng, 1, 4)
             cases.append((X[0], w, b))
@@ -183,7 +178,7 @@ def _ame_case(rng):
 @check("ame_values", points=2, functions=("average_marginal_effects",),
        summary="average_marginal_effects(X, w, b): p_i(1 - p_i) w averaged over the rows")
 def ame_values(ctx):
-    cases = _streams(ctx, "ame_values", _ame_case)
+    cases = ctx.streams("ame_values", _ame_case)
 
     def verify(outcomes):
         for (X, w, b), out in zip(cases, outcomes, strict=True):
@@ -200,7 +195,7 @@ def ame_values(ctx):
 @check("mem_values", points=1, functions=("marginal_effects_at_mean",),
        summary="marginal_effects_at_mean(X, w, b): p(1 - p) w at the mean row of X")
 def mem_values(ctx):
-    cases = _streams(ctx, "mem_values", _ame_case)
+    cases = ctx.streams("mem_values", _ame_case)
 
     def verify(outcomes):
         for (X, w, b), out in zip(cases, outcomes, strict=True):
@@ -225,7 +220,7 @@ def _binary_case(rng):
 @check("discrete_change_values", points=1, functions=("discrete_change",),
        summary="discrete_change(X, w, b, j): mean change in p when x_j goes from 0 to 1")
 def discrete_change_values(ctx):
-    cases = _streams(ctx, "discrete_change_values", _binary_case)
+    cases = ctx.streams("discrete_change_values", _binary_case)
 
     def verify(outcomes):
         for (X, w, b, j), out in zip(cases, outcomes, strict=True):

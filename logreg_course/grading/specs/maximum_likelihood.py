@@ -32,6 +32,7 @@ import numpy as np
 from .. import reference as ref
 from ..calls import Call
 from ..checks import (
+    SIGMOID_PREAMBLE,
     AssignmentSpec,
     Fail,
     as_array,
@@ -41,22 +42,9 @@ from ..checks import (
     expect_no_warnings,
 )
 
-SPEC = AssignmentSpec("03-maximum-likelihood", preamble='''\
-import numpy as np
-
-
-def sigmoid(z):
-    """Stable logistic sigmoid (the solution of assignment 1), elementwise."""
-    z = np.asarray(z, dtype=float)
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-''')
+SPEC = AssignmentSpec("03-maximum-likelihood", preamble=SIGMOID_PREAMBLE)
 check = SPEC.check
 FIT_TOL = 1e-8
-
-
-def _streams(ctx, grade_id, draw):
-    return [draw(ctx.rng(grade_id, salted)) for salted in (False, True)]
 
 
 def _data(rng, n=120, d=3, scale=1.0):
@@ -78,7 +66,7 @@ def _point(rng, d):
 def cross_entropy_values(ctx):
     def draw(rng):
         return rng.integers(0, 2, size=300).astype(float), rng.normal(scale=3.0, size=300)
-    cases = _streams(ctx, "cross_entropy_values", draw)
+    cases = ctx.streams("cross_entropy_values", draw)
 
     def verify(outcomes):
         for (y, z), out in zip(cases, outcomes, strict=True):
@@ -115,8 +103,7 @@ def cross_entropy_extreme(ctx):
 # --- Part B: gradient ------------------------------------------------------------------------
 def _gradient_cases(ctx, grade_id):
     cases = []
-    for salted in (False, True):
-        rng = ctx.rng(grade_id, salted)
+    for rng in ctx.rngs(grade_id):
         X, y = _data(rng)
         w, b = _point(rng, X.shape[1])
         cases.append((X, y, w, b))
@@ -165,8 +152,7 @@ def gradient_b(ctx):
 # --- Part C: Hessian -------------------------------------------------------------------------
 def _hessian_cases(ctx, grade_id):
     cases = []
-    for salted in (False, True):
-        rng = ctx.rng(grade_id, salted)
+    for rng in ctx.rngs(grade_id):
         X, _ = _data(rng)
         cases.append((X, *_point(rng, X.shape[1])))
     return cases
@@ -332,7 +318,7 @@ def fit_breast_cancer(ctx):
 @check("fit_probabilities_sum", points=1, functions=("fit_logistic",),
        summary="at the fit, the probabilities sum to the number of positives (random data)")
 def fit_probabilities_sum(ctx):
-    cases = _streams(ctx, "fit_probabilities_sum", lambda r: _data(r, n=200, d=3))
+    cases = ctx.streams("fit_probabilities_sum", lambda r: _data(r, n=200, d=3))
 
     def verify(outcomes):
         for (X, y), out in zip(cases, outcomes, strict=True):

@@ -36,6 +36,7 @@ from .. import reference as ref
 from .. import values
 from ..calls import Call
 from ..checks import (
+    SIGMOID_PREAMBLE,
     AssignmentSpec,
     Fail,
     as_array,
@@ -45,16 +46,7 @@ from ..checks import (
     assert_equal,
 )
 
-SPEC = AssignmentSpec("05-regularisation", preamble='''\
-import numpy as np
-
-
-def sigmoid(z):
-    """Stable logistic sigmoid (the solution of assignment 1), elementwise."""
-    z = np.asarray(z, dtype=float)
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-''')
+SPEC = AssignmentSpec("05-regularisation", preamble=SIGMOID_PREAMBLE)
 check = SPEC.check
 FIT_TOL = 1e-8
 CV_RTOL = 1e-4
@@ -74,8 +66,7 @@ def _point(rng, d):
 
 def _cases(ctx, grade_id, weighted):
     cases = []
-    for salted in (False, True):
-        rng = ctx.rng(grade_id, salted)
+    for rng in ctx.rngs(grade_id):
         X, y = _data(rng)
         w, b = _point(rng, X.shape[1])
         for C in (0.3, float(rng.choice([1.0, 7.0]))):
@@ -229,8 +220,7 @@ def fit_breast_cancer(ctx):
        summary="at the weighted fit (C = 0.01), sum_i s_i p_i = sum_i s_i y_i: b is not penalised")
 def fit_balance(ctx):
     cases = []
-    for salted in (False, True):
-        rng = ctx.rng("fit_balance", salted)
+    for rng in ctx.rngs("fit_balance"):
         X, y = _data(rng, n=200, d=3)
         cases.append((X, y, rng.uniform(0.2, 3.0, size=len(y))))
 
@@ -260,7 +250,7 @@ def _labels(rng):
 @check("balanced_values", points=1, functions=("balanced_sample_weight",),
        summary="balanced_sample_weight(y) = n / (K n_k) for the class of each sample")
 def balanced_values(ctx):
-    ys = [y for salted in (False, True) for y in _labels(ctx.rng("balanced_values", salted))]
+    ys = [y for drawn in ctx.streams("balanced_values", _labels) for y in drawn]
 
     def verify(outcomes):
         for y, out in zip(ys, outcomes, strict=True):
@@ -277,8 +267,7 @@ def balanced_values(ctx):
        summary="balanced_sample_weight(y, s) = s_i S / (K S_k), with class totals of weights")
 def balanced_weighted(ctx):
     cases = []
-    for salted in (False, True):
-        rng = ctx.rng("balanced_weighted", salted)
+    for rng in ctx.rngs("balanced_weighted"):
         for y in _labels(rng):
             cases.append((y, rng.uniform(0.1, 4.0, size=len(y))))
 
@@ -300,8 +289,7 @@ def balanced_weighted(ctx):
        summary="soft_threshold(u, t) = sign(u) max(|u| - t, 0), elementwise")
 def soft_threshold_values(ctx):
     cases = [(np.array([-3.0, -1.0, -0.25, 0.0, 0.25, 1.0, 3.0]), 1.0)]
-    for salted in (False, True):
-        rng = ctx.rng("soft_threshold_values", salted)
+    for rng in ctx.rngs("soft_threshold_values"):
         cases.append((rng.normal(scale=2.0, size=200), float(rng.uniform(0.2, 2.0))))
     cases.append((cases[-1][0], 0.0))
 
@@ -337,8 +325,7 @@ def _kkt_case(rng, d=12, lam1=0.1):
 def kkt_check_values(ctx):
     w_fit, g_fit, lam_fit = ctx.data("breast_cancer_l1_fit")
     cases = [(w_fit, g_fit, lam_fit)]
-    for salted in (False, True):
-        rng = ctx.rng("kkt_check_values", salted)
+    for rng in ctx.rngs("kkt_check_values"):
         cases += [_kkt_case(rng), _kkt_case(rng, lam1=float(rng.uniform(0.01, 1.0)))]
 
     def verify(outcomes):

@@ -48,15 +48,11 @@ STABLE_ADVICE = ("For z = -1000, exp(-z) overflows. Use only exp(-|z|), which is
                  "for z < 0.")
 
 
-def _streams(ctx, grade_id, draw):
-    return [draw(ctx.rng(grade_id, salted)) for salted in (False, True)]
-
-
 # --- Part A: sigmoid --------------------------------------------------------------------------
 @check("sigmoid_values", points=2, functions=("sigmoid",),
        summary="sigmoid(z) equals 1 / (1 + e^-z) to 1e-12 (relative) on 2000 random logits")
 def sigmoid_values(ctx):
-    zs = _streams(ctx, "sigmoid_values", lambda r: r.normal(scale=5.0, size=1000))
+    zs = ctx.streams("sigmoid_values", lambda r: r.normal(scale=5.0, size=1000))
 
     def verify(outcomes):
         for z, out in zip(zs, outcomes, strict=True):
@@ -111,7 +107,7 @@ def sigmoid_stable(ctx):
 @check("log_sigmoid_moderate", points=1, functions=("log_sigmoid",),
        summary="log_sigmoid(z) equals log(sigmoid(z)) to 1e-12 for |z| <= 5")
 def log_sigmoid_moderate(ctx):
-    zs = _streams(ctx, "log_sigmoid_moderate", lambda r: r.uniform(-5.0, 5.0, size=500))
+    zs = ctx.streams("log_sigmoid_moderate", lambda r: r.uniform(-5.0, 5.0, size=500))
 
     def verify(outcomes):
         for z, out in zip(zs, outcomes, strict=True):
@@ -150,7 +146,7 @@ def log_sigmoid_tails(ctx):
 @check("logit_values", points=1, functions=("logit",),
        summary="logit(p) equals log(p / (1 - p)) for p in [0.01, 0.99]")
 def logit_values(ctx):
-    ps = _streams(ctx, "logit_values", lambda r: r.uniform(0.01, 0.99, size=500))
+    ps = ctx.streams("logit_values", lambda r: r.uniform(0.01, 0.99, size=500))
 
     def verify(outcomes):
         for p, out in zip(ps, outcomes, strict=True):
@@ -183,7 +179,7 @@ def logit_edges(ctx):
 @check("sigmoid_derivative_values", points=1, functions=("sigmoid_derivative",),
        summary="sigmoid_derivative(z) equals sigma(z)(1 - sigma(z)) to 1e-10 for |z| <= 10")
 def sigmoid_derivative_values(ctx):
-    zs = _streams(ctx, "sigmoid_derivative_values", lambda r: r.uniform(-10.0, 10.0, 500))
+    zs = ctx.streams("sigmoid_derivative_values", lambda r: r.uniform(-10.0, 10.0, 500))
 
     def verify(outcomes):
         for z, out in zip(zs, outcomes, strict=True):
@@ -229,7 +225,7 @@ def _linear_problem(rng, n, d):
 @check("predict_proba_values", points=2, functions=("predict_proba",),
        summary="predict_proba(X, w, b) equals sigma(X w + b), shape (n,), for random data")
 def predict_proba_values(ctx):
-    problems = _streams(ctx, "predict_proba_values", lambda r: _linear_problem(r, 60, 4))
+    problems = ctx.streams("predict_proba_values", lambda r: _linear_problem(r, 60, 4))
     calls = []
     for X, w, b in problems:
         calls += [Call("predict_proba", (X, w, b)), Call("predict_proba", (X[:1], w, b))]
@@ -270,7 +266,7 @@ def _labels(out, n, what):
        summary="predict(X, w, b) gives integer labels 1 where p >= 0.5 (ties at p = 0.5 -> 1)")
 def predict_default(ctx):
     cases = []
-    for X, w, b in _streams(ctx, "predict_default", lambda r: _linear_problem(r, 80, 3)):
+    for X, w, b in ctx.streams("predict_default", lambda r: _linear_problem(r, 80, 3)):
         cases.append((X[np.abs(X @ w + b) > 1e-6], w, b))
     tie = (np.array([[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [-1.0, 0.0, 0.0]]),
            np.array([0.25, 1.0, 1.0]), 0.0)
@@ -295,7 +291,7 @@ def predict_default(ctx):
        summary="predict(X, w, b, threshold=t) uses p >= t for t = 0.2 and t = 0.85")
 def predict_threshold(ctx):
     cases = []
-    for X, w, b in _streams(ctx, "predict_threshold", lambda r: _linear_problem(r, 120, 3)):
+    for X, w, b in ctx.streams("predict_threshold", lambda r: _linear_problem(r, 120, 3)):
         for t in (0.2, 0.85):
             keep = np.abs(ref.predict_proba(X, w, b) - t) > 1e-9
             cases.append((X[keep], w, b, t))

@@ -64,10 +64,6 @@ STABLE_ADVICE = ("e^z overflows for z > 709: subtract each row's maximum first (
                  "probability that may have underflowed to 0.")
 
 
-def _streams(ctx, grade_id, draw):
-    return [draw(ctx.rng(grade_id, salted)) for salted in (False, True)]
-
-
 def _logits(rng, n=60, K=3, scale=3.0):
     return rng.normal(scale=scale, size=(n, K))
 
@@ -129,7 +125,7 @@ def softmax_stable(ctx):
 @check("logsumexp_values", points=1, functions=("logsumexp",),
        summary="logsumexp(Z) = log sum_k e^Z_ik for each row, random logits")
 def logsumexp_values(ctx):
-    Zs = _streams(ctx, "logsumexp_values", lambda r: _logits(r, n=80, K=4))
+    Zs = ctx.streams("logsumexp_values", lambda r: _logits(r, n=80, K=4))
 
     def verify(outcomes):
         for Z, out in zip(Zs, outcomes, strict=True):
@@ -146,7 +142,7 @@ def logsumexp_values(ctx):
 @check("log_softmax_values", points=1, functions=("log_softmax",),
        summary="log_softmax(Z) = Z - logsumexp(Z) row by row, random logits")
 def log_softmax_values(ctx):
-    Zs = _streams(ctx, "log_softmax_values", lambda r: _logits(r, n=80, K=4))
+    Zs = ctx.streams("log_softmax_values", lambda r: _logits(r, n=80, K=4))
 
     def verify(outcomes):
         for Z, out in zip(Zs, outcomes, strict=True):
@@ -186,7 +182,7 @@ def _labelled(rng, n=200, K=4):
 @check("cross_entropy_values", points=2, functions=("cross_entropy",),
        summary="cross_entropy(y, Z) = mean of logsumexp(Z_i) - Z_{i, y_i} (rtol 1e-10)")
 def cross_entropy_values(ctx):
-    cases = _streams(ctx, "cross_entropy_values", _labelled)
+    cases = ctx.streams("cross_entropy_values", _labelled)
 
     def verify(outcomes):
         for (y, Z), out in zip(cases, outcomes, strict=True):
@@ -206,8 +202,7 @@ def cross_entropy_values(ctx):
        summary="cross_entropy(y, Z, sample_weight=s) is the weighted mean (divided by sum s)")
 def cross_entropy_weights(ctx):
     cases = []
-    for salted in (False, True):
-        rng = ctx.rng("cross_entropy_weights", salted)
+    for rng in ctx.rngs("cross_entropy_weights"):
         y, Z = _labelled(rng, n=120)
         cases.append((y, Z, rng.uniform(0.1, 5.0, size=len(y))))
 
@@ -226,8 +221,7 @@ def cross_entropy_weights(ctx):
 # --- Part D: the gradient ---------------------------------------------------------------------
 def _gradient_cases(ctx, grade_id):
     cases = []
-    for salted in (False, True):
-        rng = ctx.rng(grade_id, salted)
+    for rng in ctx.rngs(grade_id):
         K, d, n = 3, 4, 120
         X = rng.normal(size=(n, d))
         cases.append((X, rng.integers(0, K, size=n), rng.normal(scale=0.7, size=(K, d)),
@@ -330,8 +324,7 @@ def fit_wine(ctx):
        summary="fit_softmax returns scikit-learn's parametrisation: W and b sum to 0 over classes")
 def fit_centred(ctx):
     cases = []
-    for salted in (False, True):
-        rng = ctx.rng("fit_centred", salted)
+    for rng in ctx.rngs("fit_centred"):
         X = rng.normal(size=(90, 2))
         W_true = rng.normal(scale=1.5, size=(3, 2))
         P = ref.softmax(X @ W_true.T + rng.normal(size=3))
@@ -367,7 +360,7 @@ def _model(rng, n=80, d=3, K=4):
 @check("predict_proba_values", points=1, functions=("predict_proba",),
        summary="predict_proba(X, W, b) = softmax(X W^T + b), shape (n, K)")
 def predict_proba_values(ctx):
-    cases = _streams(ctx, "predict_proba_values", _model)
+    cases = ctx.streams("predict_proba_values", _model)
 
     def verify(outcomes):
         for (X, W, b), out in zip(cases, outcomes, strict=True):
@@ -381,7 +374,7 @@ def predict_proba_values(ctx):
 @check("predict_labels", points=1, functions=("predict",),
        summary="predict(X, W, b) = the class of the largest logit, integer labels")
 def predict_labels(ctx):
-    cases = _streams(ctx, "predict_labels", _model)
+    cases = ctx.streams("predict_labels", _model)
 
     def verify(outcomes):
         for (X, W, b), out in zip(cases, outcomes, strict=True):
@@ -396,7 +389,7 @@ def predict_labels(ctx):
 @check("binary_from_softmax_values", points=1, functions=("binary_from_softmax",),
        summary="binary_from_softmax(W, b) = (W[1] - W[0], b[1] - b[0]) for two classes")
 def binary_from_softmax_values(ctx):
-    cases = _streams(ctx, "binary_from_softmax_values",
+    cases = ctx.streams("binary_from_softmax_values",
                      lambda r: (r.normal(size=(2, 4)), r.normal(size=2)))
 
     def verify(outcomes):
@@ -418,7 +411,7 @@ def binary_from_softmax_values(ctx):
 @check("softmax_from_binary_values", points=1, functions=("softmax_from_binary",),
        summary="softmax_from_binary(w, b) = symmetric ([-w/2, w/2], [-b/2, b/2])")
 def softmax_from_binary_values(ctx):
-    cases = _streams(ctx, "softmax_from_binary_values",
+    cases = ctx.streams("softmax_from_binary_values",
                      lambda r: (r.normal(size=5), float(r.normal())))
 
     def verify(outcomes):

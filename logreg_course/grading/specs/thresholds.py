@@ -32,6 +32,7 @@ from .. import reference as ref
 from .. import values
 from ..calls import Call
 from ..checks import (
+    SIGMOID_PREAMBLE,
     AssignmentSpec,
     Fail,
     as_array,
@@ -42,21 +43,8 @@ from ..checks import (
     expect_raises,
 )
 
-SPEC = AssignmentSpec("04-thresholds", preamble='''\
-import numpy as np
-
-
-def sigmoid(z):
-    """Stable logistic sigmoid (the solution of assignment 1), elementwise."""
-    z = np.asarray(z, dtype=float)
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-''')
+SPEC = AssignmentSpec("04-thresholds", preamble=SIGMOID_PREAMBLE)
 check = SPEC.check
-
-
-def _streams(ctx, grade_id, draw):
-    return [draw(ctx.rng(grade_id, salted)) for salted in (False, True)]
 
 
 def _problem(rng, n=200, decimals=2):
@@ -88,7 +76,7 @@ def _counts(out, what):
        summary="confusion_counts(y, scores, t) = (tn, fp, fn, tp) for score >= t, ties included")
 def confusion_values(ctx):
     cases = []
-    for y, s in _streams(ctx, "confusion_values", _problem):
+    for y, s in ctx.streams("confusion_values", _problem):
         cases += [(y, s, float(t)) for t in (0.5, s[3], s[17], 0.2, 0.83)]
 
     def verify(outcomes):
@@ -140,7 +128,7 @@ def _prf(out, what):
        summary="precision_recall_f1(y, scores, t) on random data (rtol 1e-12)")
 def prf_values(ctx):
     cases = []
-    for y, s in _streams(ctx, "prf_values", _problem):
+    for y, s in ctx.streams("prf_values", _problem):
         cases += [(y, s, t) for t in (0.3, float(s[5]), 0.72)]  # s[5]: a tie at t
 
     def verify(outcomes):
@@ -186,7 +174,7 @@ def prf_zero_division(ctx):
 @check("roc_points_values", points=2, functions=("roc_points",),
        summary="roc_points(y, scores) = (fpr, tpr, thresholds) at inf and every distinct score")
 def roc_points_values(ctx):
-    cases = _streams(ctx, "roc_points_values", lambda r: _problem(r, n=150))
+    cases = ctx.streams("roc_points_values", lambda r: _problem(r, n=150))
 
     def verify(outcomes):
         for (y, s), out in zip(cases, outcomes, strict=True):
@@ -217,7 +205,7 @@ def roc_points_values(ctx):
        summary="auc(y, scores) = P(S+ > S-) + P(S+ = S-)/2, random ties and tumours (1e-12)")
 def auc_values(ctx):
     y_val, p_val, _ = ctx.data("breast_cancer_validation")
-    cases = [*_streams(ctx, "auc_values", _problem), (y_val, p_val)]
+    cases = [*ctx.streams("auc_values", _problem), (y_val, p_val)]
 
     def verify(outcomes):
         for (y, s), out in zip(cases, outcomes, strict=True):
@@ -241,8 +229,7 @@ def auc_values(ctx):
        summary="expected_cost(y, scores, t, c_fp, c_fn) = (c_fp FP + c_fn FN) / n (1e-12)")
 def expected_cost_values(ctx):
     cases = []
-    for salted in (False, True):
-        rng = ctx.rng("expected_cost_values", salted)
+    for rng in ctx.rngs("expected_cost_values"):
         y, s = _problem(rng)
         for t, c_fp, c_fn in ((float(s[2]), 1.0, 10.0), (float(s[9]), 5.0, 1.0),
                               (float(rng.uniform(0.1, 0.9)), float(rng.uniform(0.5, 3.0)),
@@ -329,8 +316,7 @@ def bayes_threshold_invalid(ctx):
        summary="bayes_decisions(z, cost_matrix) labels 1 where sigmoid(z) >= t*, from logits")
 def bayes_decisions_logits(ctx):
     cases = []
-    for salted in (False, True):
-        rng = ctx.rng("bayes_decisions_logits", salted)
+    for rng in ctx.rngs("bayes_decisions_logits"):
         z = rng.normal(scale=3.0, size=300)
         for c in (np.array([[0.0, 10.0], [1.0, 0.0]]), _general(rng)):
             t = ref.bayes_threshold(c)
@@ -357,7 +343,7 @@ def bayes_decisions_logits(ctx):
 def cost_optimal_values(ctx):
     y_val, p_val, _ = ctx.data("breast_cancer_validation")
     cases = [(y_val, p_val, 1.0, 10.0 + 1 / math.pi)]
-    for y, s in _streams(ctx, "cost_optimal_values", lambda r: _problem(r, decimals=6)):
+    for y, s in ctx.streams("cost_optimal_values", lambda r: _problem(r, decimals=6)):
         cases += [(y, s, 1.0, math.sqrt(50.0)), (y, s, math.pi, 1.0)]
 
     def verify(outcomes):
@@ -408,7 +394,7 @@ def cost_optimal_ties(ctx):
 def recall_threshold_values(ctx):
     y_val, p_val, _ = ctx.data("breast_cancer_validation")
     cases = [(y_val, p_val, 0.95)]
-    for y, s in _streams(ctx, "recall_threshold_values", lambda r: _problem(r, n=90)):
+    for y, s in ctx.streams("recall_threshold_values", lambda r: _problem(r, n=90)):
         cases += [(y, s, t) for t in (0.5, 0.9, 1.0, 0.0)]
 
     def verify(outcomes):
