@@ -95,6 +95,18 @@ def test_a_crashed_runner_marks_the_cells_it_never_reached():
     assert any("exit code" in p for p in report.problems), report.problems
     assert report.cells["sigmoid_values"].no_result
     assert not report.cells["sigmoid_values"].passed
+    # a wrong value before the crash is a verdict: the first call of sigmoid_values returns
+    # zeros, its second call crashes the runner
+    wrong_then_crash = ("import faulthandler\ncalls = []\n"
+                        "def sigmoid(z):\n    calls.append(1)\n"
+                        "    if len(calls) > 1:\n        faulthandler._sigsegv()\n"
+                        "    return np.zeros(np.shape(z))\n")
+    case = Case("wrong-then-segfault", "wrong, then crashes", {"sigmoid_answer": wrong_then_crash})
+    report = recheck_notebook(build("01-sigmoid", case), "01-sigmoid")
+    assert report.problems
+    assert "values are wrong" in report.cells["sigmoid_values"].message
+    assert not report.cells["sigmoid_values"].no_result
+    assert report.cells["sigmoid_shapes"].no_result
     # a clean run of a wrong answer is a verdict, not a missing result
     wrong = Case("wrong", "off by one", {"sigmoid_answer":
                  "def sigmoid(z):\n    return 1 / (2 + np.exp(-np.asarray(z, float)))\n"})

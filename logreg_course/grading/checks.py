@@ -50,7 +50,15 @@ BASE_SEED = 20_260_501
 
 
 class Fail(AssertionError):
-    """A check failed; the message is written for the learner."""
+    """A check failed; the message is written for the learner.
+
+    `raised` is the learner's outcome the failure is about when that call
+    raised instead of returning (a `values.Raised`), else None.
+    """
+
+    def __init__(self, message: str = "", raised=None):
+        super().__init__(message)
+        self.raised = raised
 
 
 _urandom = os.urandom  # bound before any learner code can rebind os.urandom
@@ -178,7 +186,7 @@ def evaluate(verify: Verify, calls: Sequence[Call], outcomes: Sequence[Outcome])
 
 def _fail_value(out: values.Out, what: str, wanted: str):
     if isinstance(out, values.Raised):
-        raise Fail(f"{what} raised {out.exc_type}: {out.message}")
+        raise Fail(f"{what} raised {out.exc_type}: {out.message}", raised=out)
     raise Fail(f"{what} should return {wanted}; it returned {out.describe()}.")
 
 
@@ -222,7 +230,7 @@ def expect_raises(out: values.Out, exc_name: str, what: str) -> None:
     if isinstance(out, values.Raised) and out.is_a(exc_name):
         return
     if isinstance(out, values.Raised):
-        raise Fail(f"{what} should raise {exc_name}; it raised {out.exc_type}.")
+        raise Fail(f"{what} should raise {exc_name}; it raised {out.exc_type}.", raised=out)
     raise Fail(f"{what} should raise {exc_name}; it returned {out.describe()}.")
 
 

@@ -58,8 +58,8 @@ class CellCheck:
     points: float
     passed: bool
     message: str = ""
-    # some call of this cell never returned a result (the runner crashed or timed out): the
-    # verdict then says nothing about the learner's code, so a grader should look
+    # the verdict is about a call that never returned a result (the runner crashed or timed
+    # out), not about the learner's answer, so a grader should look
     no_result: bool = False
 
 
@@ -186,12 +186,12 @@ def recheck_notebook(submission, assignment_id: str, *, source=None, salt: int |
     report.cell_errors = records.pop("cell_errors", [])
     for gid, (calls, verify, ids) in built.items():
         outcomes = [_outcome(records.get(i)) for i in ids]
-        missing = any(i not in records for i in ids)
         try:
             evaluate(verify, calls, outcomes)
             report.cells[gid] = CellCheck(gid, spec[gid].points, True)
         except Fail as exc:
-            report.cells[gid] = CellCheck(gid, spec[gid].points, False, str(exc), missing)
+            no_result = exc.raised is not None and exc.raised.exc_type == _NO_RESULT
+            report.cells[gid] = CellCheck(gid, spec[gid].points, False, str(exc), no_result)
         except Exception as exc:  # a verify bug must not pass anyone
             report.cells[gid] = CellCheck(gid, spec[gid].points, False,
                                           f"grader error: {type(exc).__name__}: {exc}")
@@ -199,10 +199,13 @@ def recheck_notebook(submission, assignment_id: str, *, source=None, salt: int |
     return report
 
 
+_NO_RESULT = "NoResult"  # the exception name given to a call the runner never answered
+
+
 def _outcome(record) -> Outcome:
     if record is None:
-        return Outcome(values.Raised("NoResult", "the re-check produced no result for this "
-                                     "call (crash or time-out)", ("NoResult",)))
+        return Outcome(values.Raised(_NO_RESULT, "the re-check produced no result for this "
+                                     "call (crash or time-out)", (_NO_RESULT,)))
     try:
         value = values.from_json(record["value"])
         warnings_ = tuple(str(w)[:300] for w in record.get("warnings", ()))[:20]
