@@ -88,6 +88,13 @@ def test_manual_grade_in_formgrader_reaches_the_gradebook(jupyterlab):
         row.locator("a").filter(has_text="Submission").first.click()
         score = fg.locator("input.score#explain_overflow")
         score.wait_for(timeout=60_000)
+        # The inputs are in the page before the formgrader's scripts listen to them: its grade
+        # and comment views are bound only once their models are fetched, and a score typed
+        # earlier is never sent (seen once on a loaded machine). Wait for both.
+        frame = next(f for f in page.frames if "/formgrader/submissions/" in f.url)
+        frame.wait_for_function(
+            "() => window.formgrader && formgrader.grades && formgrader.grades.loaded"
+            " && formgrader.comments && formgrader.comments.loaded", timeout=60_000)
         score.fill("1.5")
         score.press("Tab")
         comment = fg.locator("textarea#explain_overflow-comment")
