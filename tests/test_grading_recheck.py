@@ -9,6 +9,8 @@ exactly the intended grade cells of every wrong submission and attack
 
 from __future__ import annotations
 
+import os
+
 import nbformat
 import pytest
 from grading_corpus import ATTACKS, WRONG, Case, build
@@ -143,3 +145,46 @@ def test_scan_is_quiet_on_solutions_and_flags_the_attacks_the_kernel_cannot_stop
                  "frame_reader", "numpy_patch", "calls_logreg_ref"):
         case = next(c for c in ATTACKS["01-sigmoid"] if c.name == name)
         assert scan("01-sigmoid", case), name
+
+
+HANG_PROBE = '''
+import sys, threading
+import numpy as np
+from logreg_course.assignments import source_notebook
+from logreg_course.grading.recheck import recheck_notebook
+
+stop = threading.Event()
+
+def blas():  # keeps OpenBLAS's worker threads busy while the other thread starts runners
+    a = np.random.default_rng(0).normal(size=(400, 400))
+    while not stop.is_set():
+        a @ a
+
+threading.Thread(target=blas, daemon=True).start()
+scores = [recheck_notebook(source_notebook("01-sigmoid"), "01-sigmoid").score
+          for _ in range(4)]
+stop.set()
+print(scores)
+'''
+
+
+def test_recheck_from_a_thread_while_blas_is_busy_does_not_hang(tmp_path):
+    """A runner started while another thread is inside OpenBLAS must not deadlock.
+
+    Forking with ``preexec_fn`` ran OpenBLAS's fork handler, which waited for the busy
+    BLAS threads for ever (seen in the course tests' threaded re-check fixture). The
+    probe runs in its own process so that a hang fails this test instead of the suite.
+    """
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.endswith("NUM_THREADS")}
+    env["OPENBLAS_NUM_THREADS"] = "2"
+    try:
+        proc = subprocess.run([sys.executable, "-c", HANG_PROBE], capture_output=True,
+                              text=True, timeout=120, cwd=tmp_path, env=env)
+    except subprocess.TimeoutExpired:
+        pytest.fail("re-checks started beside busy BLAS threads hung for 120 s")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    full = get_spec("01-sigmoid").total_points
+    assert proc.stdout.strip() == str([full] * 4), "the solution lost points in a re-check"

@@ -33,6 +33,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import signal
 import subprocess
 import sys
 import tempfile
@@ -215,21 +216,15 @@ def _outcome(record) -> Outcome:
         return Outcome(values.Raised("BadResult", "malformed result", ("BadResult",)))
 
 
-def _limits(seconds):
-    def apply():
-        import resource
+_ADDRESS_SPACE = 8 << 30  # bytes of virtual memory for the runner (RLIMIT_AS)
 
-        cpu = int(seconds) + 5
-        for limit, value in ((resource.RLIMIT_CPU, (cpu, cpu + 5)),
-                             (resource.RLIMIT_AS, (8 << 30, 8 << 30)),
-                             (resource.RLIMIT_FSIZE, (0, 0)),
-                             (resource.RLIMIT_CORE, (0, 0))):
-            try:
-                resource.setrlimit(limit, value)
-            except (ValueError, OSError):
-                pass
-        os.setsid()
-    return apply
+
+def _kill_session(proc):
+    """SIGKILL the runner's whole session (the sandbox wrapper forks a child)."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        proc.kill()
 
 
 def _run(job, nonce, timeout, python):
@@ -238,14 +233,23 @@ def _run(job, nonce, timeout, python):
     with tempfile.TemporaryDirectory(prefix="logreg-recheck-") as work:
         env = {"PATH": "/usr/bin:/bin", "HOME": work, "LANG": "C.UTF-8", "TMPDIR": work,
                "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-        cmd = [python or sys.executable, "-I", "-m", "logreg_course.grading.runner"]
+        # The runner sets its own resource limits before it reads the job (`runner.main`),
+        # and `start_new_session` is done by the C child code: no Python runs between fork
+        # and exec (``preexec_fn`` would, and forking from a thread while another thread is
+        # inside OpenBLAS then deadlocks in OpenBLAS's fork handler).
+        cpu = int(timeout) + 5
+        cmd = [python or sys.executable, "-I", "-m", "logreg_course.grading.runner",
+               "--cpu-seconds", str(cpu), "--address-space", str(_ADDRESS_SPACE)]
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, cwd=work, env=env,
+                                start_new_session=True)
         try:
-            proc = subprocess.run(cmd, input=json.dumps(job).encode(), capture_output=True,
-                                  cwd=work, env=env, timeout=timeout,
-                                  preexec_fn=_limits(timeout))
-            stdout, code = proc.stdout, proc.returncode
-        except subprocess.TimeoutExpired as exc:
-            stdout, code = exc.stdout or b"", None
+            stdout, _ = proc.communicate(json.dumps(job).encode(), timeout=timeout)
+            code = proc.returncode
+        except subprocess.TimeoutExpired:
+            _kill_session(proc)
+            stdout, _ = proc.communicate()
+            code = None
             problems.append(f"the runner did not finish within {timeout:g} s")
     prefix = nonce + " "
     done = False

@@ -114,7 +114,35 @@ def _statements(source: str, label: str):
         yield compile(module, label, "exec"), None
 
 
-def main() -> None:
+def _limit_self(argv) -> None:
+    """Resource limits from the command line, set before the job is read.
+
+    ``--cpu-seconds N`` (RLIMIT_CPU, soft N, hard N + 5) and ``--address-space
+    BYTES`` (RLIMIT_AS); files of any size cannot be written and no core is
+    dumped. The trusted side passes them here rather than setting them between
+    fork and exec (see `recheck._run`).
+    """
+    import argparse
+    import resource
+
+    parser = argparse.ArgumentParser(prog="python -m logreg_course.grading.runner")
+    parser.add_argument("--cpu-seconds", type=int, default=None)
+    parser.add_argument("--address-space", type=int, default=None)
+    args = parser.parse_args(argv)
+    limits = [(resource.RLIMIT_FSIZE, (0, 0)), (resource.RLIMIT_CORE, (0, 0))]
+    if args.cpu_seconds:
+        limits.append((resource.RLIMIT_CPU, (args.cpu_seconds, args.cpu_seconds + 5)))
+    if args.address_space:
+        limits.append((resource.RLIMIT_AS, (args.address_space, args.address_space)))
+    for limit, value in limits:
+        try:
+            resource.setrlimit(limit, value)
+        except (ValueError, OSError):  # a lower hard limit from the sandbox stays
+            pass
+
+
+def main(argv=None) -> None:
+    _limit_self(sys.argv[1:] if argv is None else argv)
     job = json.loads(sys.stdin.read())
     sys.stdin.close()
     nonce = job["nonce"]
