@@ -58,6 +58,7 @@ class _Report:
         return condition
 
     def done(self):
+        _run_preview(self)
         for line in self.ok:
             print(f"  ✓ {line}")
         if self.problems:
@@ -68,10 +69,24 @@ class _Report:
 
 
 def _call(fn, *args, **kwargs):
-    """Call a learner function; return (result, warning messages). Warnings are not shown."""
+    """Call a learner function; return (result, warning messages). Warnings are not shown.
+
+    Like the grader, it gives the function copies of its inputs (a function that changes its
+    input in place does not change the self-check's next example).
+    """
+    from .grading.calls import copy_input
+
+    args = tuple(copy_input(a) for a in args)
+    kwargs = {k: copy_input(v) for k, v in kwargs.items()}
     with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn", under="ignore"):
         warnings.simplefilter("always")
-        out = fn(*args, **kwargs)
+        try:
+            out = fn(*args, **kwargs)
+            if _lazy(out):  # a generator of results: read it as the grader does
+                out = list(out)
+        except Exception as exc:
+            exc.__dict__["_lrc_learner"] = getattr(fn, "__name__", "your function")
+            raise
     return out, [str(w.message) for w in caught]
 
 
@@ -87,8 +102,36 @@ def _close(a, b, rtol=1e-9, atol=0.0):
     return a.shape == np.shape(b) and bool(np.allclose(a, b, rtol=rtol, atol=atol))
 
 
+def _read(x, shape=None, kinds="f"):
+    """`x` read as the grader reads an array (`grading.checks.as_array`), or None.
+
+    The same forms pass as in grading: numpy arrays, lists of numbers, a number
+    where a 0-d array is asked for.
+    """
+    from .grading import values
+    from .grading.checks import Fail, as_array
+
+    try:
+        return as_array(values.sanitize(x), "", shape=shape, kinds=kinds)
+    except Fail:
+        return None
+
+
 def _is_array(x, shape):
-    return isinstance(x, np.ndarray) and x.shape == shape
+    """`x` is something the grader reads as an array of this shape."""
+    return _read(x, shape) is not None
+
+
+def _is_seq(x, n):
+    """`x` has the `n` items the grader reads (a tuple or list, or an array of length n)."""
+    if type(x) in (tuple, list):
+        return len(x) == n
+    return type(x) is np.ndarray and x.ndim >= 1 and x.shape[0] == n
+
+
+def _labels(x):
+    """`x` read as class labels, as the grader reads them (integers, booleans ...), or None."""
+    return _read(x, kinds="iu")
 
 
 def _ref_sigmoid(z):
@@ -110,11 +153,12 @@ def check_sigmoid(sigmoid):
         elif _close(v, 3.0):
             r.problems.append("you returned e^z (the odds), not a probability")
     grid = np.linspace(-4, 4, 12).reshape(3, 4)
-    out = _quiet(sigmoid, grid)
-    r.check(_is_array(out, (3, 4)), "a (3, 4) array in gives a (3, 4) array out",
-            f"a (3, 4) array in should give a (3, 4) numpy array out; got {_describe(out)}")
-    if _is_array(out, (3, 4)):
-        r.check(_close(out + _quiet(sigmoid, -grid), np.ones((3, 4))),
+    out = _read(_quiet(sigmoid, grid), (3, 4))
+    r.check(out is not None, "a (3, 4) array in gives a (3, 4) array out",
+            "a (3, 4) array in should give a (3, 4) numpy array out; got "
+            f"{_describe(_quiet(sigmoid, grid))}")
+    if out is not None:
+        r.check(_close(out + np.asarray(_quiet(sigmoid, -grid), dtype=float), np.ones((3, 4))),
                 "sigmoid(-z) = 1 - sigmoid(z)", "sigmoid(-z) should equal 1 - sigmoid(z)")
     r.done()
 
@@ -211,10 +255,10 @@ def check_predict(predict):
     r = _Report("predict")
     X, w = np.array([[0.3], [-0.3], [0.0]]), np.array([1.0])
     out = _quiet(predict, X, w, 0.0)
-    arr = np.asarray(out)
-    r.check(isinstance(out, np.ndarray) and arr.dtype.kind in "iu", "integer labels",
-            f"predict should return a numpy array of integers 0/1; got {_describe(out)}"
-            + (" (use .astype(int))" if arr.dtype.kind == "b" else ""))
+    labels = _labels(out)
+    r.check(labels is not None, "labels 0/1",
+            f"predict should return a numpy array of the labels 0/1; got {_describe(out)}")
+    arr = labels if labels is not None else np.asarray(out)
     if not r.check(arr.shape == (3,) and np.array_equal(arr, [1, 0, 1]),
                    "hand example: p = (0.574, 0.426, 0.5) gives (1, 0, 1)",
                    "for z = (0.3, -0.3, 0) the labels at threshold 0.5 are (1, 0, 1): "
@@ -224,8 +268,8 @@ def check_predict(predict):
                               "sigmoid first (p = sigmoid(z) >= threshold)")
         elif arr.shape == (3,) and np.array_equal(arr, [1, 0, 0]):
             r.problems.append("a tie p = 0.5 should give 1: use >=, not >")
-    arr = np.asarray(_quiet(predict, X, w, 0.0, threshold=0.55))
-    r.check(arr.shape == (3,) and np.array_equal(arr, [1, 0, 0]),
+    arr = _labels(_quiet(predict, X, w, 0.0, threshold=0.55))
+    r.check(arr is not None and arr.shape == (3,) and np.array_equal(arr, [1, 0, 0]),
             "threshold=0.55 gives (1, 0, 0)",
             "with threshold=0.55 the labels are (1, 0, 0): is the threshold argument used?")
     r.done()
@@ -264,7 +308,7 @@ def check_odds_ratio(odds_ratio):
 def check_wald_ci(wald_ci_odds_ratio):
     r = _Report("wald_ci_odds_ratio")
     out = _quiet(wald_ci_odds_ratio, np.array([0.0]), np.array([1.0]))
-    if not r.check(isinstance(out, (tuple, list)) and len(out) == 2, "returns (lower, upper)",
+    if not r.check(_is_seq(out, 2), "returns (lower, upper)",
                    f"should return a tuple (lower, upper); got {_describe(out)}"):
         r.done()
     lower, upper = (np.asarray(x, dtype=float) for x in out)
@@ -326,9 +370,10 @@ def check_discrete_change(discrete_change, X, w, b):
 
 def check_effects_table(effects_table, X, w, b, se):
     r = _Report("effects_table")
-    out = _quiet(effects_table, X, w, b, se)
-    if r.check(_is_array(out, (3, 5)), "shape (3, 5): one row per feature",
-               f"should return a numpy array of shape (3, 5); got {_describe(out)}"):
+    raw = _quiet(effects_table, X, w, b, se)
+    out = _read(raw, (3, 5))
+    if r.check(out is not None, "shape (3, 5): one row per feature",
+               f"should return a numpy array of shape (3, 5); got {_describe(raw)}"):
         r.check(_close(out[2, 0], math.exp(SPECTOR_PARAMS[2]), rtol=1e-5),
                 "PSI odds ratio 10.8", "column 0 should be the odds ratio (PSI: 10.8)")
         r.check(bool(np.all(out[:, 1] < out[:, 0])) and bool(np.all(out[:, 0] < out[:, 2])),
@@ -360,7 +405,7 @@ def check_gradient(gradient):
     r = _Report("gradient")
     X, y = np.array([[1.0, 2.0], [3.0, -1.0]]), np.array([1.0, 0.0])
     out = _quiet(gradient, X, y, np.zeros(2), 0.0)
-    if not r.check(isinstance(out, (tuple, list)) and len(out) == 2, "returns (grad_w, grad_b)",
+    if not r.check(_is_seq(out, 2), "returns (grad_w, grad_b)",
                    f"should return a tuple (grad_w, grad_b); got {_describe(out)}"):
         r.done()
     g_w, g_b = out
@@ -399,10 +444,11 @@ def check_gradient(gradient):
 def check_hessian(hessian):
     r = _Report("hessian")
     X = np.array([[1.0, 2.0], [3.0, -1.0]])
-    H = _quiet(hessian, X, np.zeros(2), 0.0)
-    if not r.check(_is_array(H, (3, 3)), "shape (d + 1, d + 1)",
+    raw = _quiet(hessian, X, np.zeros(2), 0.0)
+    H = _read(raw, (3, 3))
+    if not r.check(H is not None, "shape (d + 1, d + 1)",
                    f"should return a numpy array of shape (3, 3) (intercept included); got "
-                   f"{_describe(H)}"):
+                   f"{_describe(raw)}"):
         r.done()
     Xt = np.column_stack([X, np.ones(2)])
     hand = Xt.T @ Xt / 8  # p(1-p) = 1/4 everywhere, mean over n = 2
@@ -420,7 +466,7 @@ def check_hessian(hessian):
 def check_gradient_descent(gradient_descent, X, y):
     r = _Report("gradient_descent")
     out = _quiet(gradient_descent, X, y, 1.0, 20)
-    if not r.check(isinstance(out, (tuple, list)) and len(out) == 3,
+    if not r.check(_is_seq(out, 3),
                    "returns (w, b, history)",
                    f"should return a tuple (w, b, history); got {_describe(out)}"):
         r.done()
@@ -447,7 +493,7 @@ def check_newton_step(newton_step, X, y):
 
     d = X.shape[1]
     out = _quiet(newton_step, X, y, np.zeros(d), 0.0)
-    if not r.check(isinstance(out, (tuple, list)) and len(out) == 2, "returns (w, b)",
+    if not r.check(_is_seq(out, 2), "returns (w, b)",
                    f"should return a tuple (w, b); got {_describe(out)}"):
         r.done()
     w, b = out
@@ -461,7 +507,7 @@ def check_fit(fit_logistic, X, y):
     """On the spector data: the published Stata coefficients; sum of p = number of 1s."""
     r = _Report("fit_logistic")
     out = _quiet(fit_logistic, X, y)
-    if not r.check(isinstance(out, (tuple, list)) and len(out) == 2, "returns (w, b)",
+    if not r.check(_is_seq(out, 2), "returns (w, b)",
                    f"should return a tuple (w, b); got {_describe(out)}"):
         r.done()
     w, b = np.asarray(out[0], dtype=float), float(out[1])
@@ -489,7 +535,7 @@ def check_confusion_counts(confusion_counts):
     y = np.array([0, 0, 1, 1, 0, 1])
     s = np.array([0.1, 0.4, 0.35, 0.8, 0.5, 0.5])
     out = _quiet(confusion_counts, y, s, 0.5)
-    if not r.check(isinstance(out, (tuple, list)) and len(out) == 4,
+    if not r.check(_is_seq(out, 4),
                    "returns (tn, fp, fn, tp)",
                    f"should return a tuple (tn, fp, fn, tp); got {_describe(out)}"):
         r.done()
@@ -513,7 +559,7 @@ def check_precision_recall_f1(precision_recall_f1):
     y = np.array([0, 0, 1, 1, 0, 1])
     s = np.array([0.1, 0.4, 0.35, 0.8, 0.5, 0.5])
     out = _quiet(precision_recall_f1, y, s, 0.4)
-    if not r.check(isinstance(out, (tuple, list)) and len(out) == 3,
+    if not r.check(_is_seq(out, 3),
                    "returns (precision, recall, f1)",
                    f"should return a tuple (precision, recall, f1); got {_describe(out)}"):
         r.done()
@@ -545,7 +591,7 @@ def check_roc_auc(roc_points, auc):
     r = _Report("roc_points and auc")
     y, s = np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.35, 0.8])
     out = _quiet(roc_points, y, s)
-    if r.check(isinstance(out, (tuple, list)) and len(out) == 3,
+    if r.check(_is_seq(out, 3),
                "roc_points returns (fpr, tpr, thresholds)",
                f"roc_points should return a tuple (fpr, tpr, thresholds); got {_describe(out)}"):
         fpr, tpr, thr = (np.asarray(v, dtype=float) for v in out)
@@ -608,10 +654,11 @@ def check_bayes(bayes_threshold, bayes_decisions):
                           "cost the same as correct decisions)")
     except ValueError:
         r.ok.append("ValueError when no threshold is preferred")
-    labels = np.asarray(_quiet(bayes_decisions, np.array([-1.5, -1.0, 0.0]),
-                               np.array([[0.0, 4.0], [1.0, 0.0]])))
-    if not r.check(labels.shape == (3,) and np.array_equal(labels, [0, 1, 1])
-                   and labels.dtype.kind in "iu",
+    labels = _labels(_quiet(bayes_decisions, np.array([-1.5, -1.0, 0.0]),
+                            np.array([[0.0, 4.0], [1.0, 0.0]])))
+    if labels is None:
+        labels = np.full(3, -1)
+    if not r.check(labels.shape == (3,) and np.array_equal(labels, [0, 1, 1]),
                    "logits (-1.5, -1, 0) give the integer labels (0, 1, 1)",
                    "with t* = 0.2 the logits (-1.5, -1, 0) have probabilities (0.18, 0.27, 0.5) "
                    "and integer labels (0, 1, 1)"):
@@ -712,7 +759,7 @@ def check_penalised_gradient(penalised_gradient):
     r = _Report("penalised_gradient")
     X, y = np.array([[1.0], [-1.0]]), np.array([1.0, 0.0])
     out = _quiet(penalised_gradient, X, y, np.zeros(1), 0.0, 1.0)
-    if not r.check(isinstance(out, (tuple, list)) and len(out) == 2,
+    if not r.check(_is_seq(out, 2),
                    "returns (grad_w, grad_b)",
                    f"should return a tuple (grad_w, grad_b); got {_describe(out)}"):
         r.done()
@@ -745,7 +792,7 @@ def check_penalised_gradient(penalised_gradient):
 def check_fit_penalised(fit_penalised, X, y):
     r = _Report("fit_penalised")
     out = _quiet(fit_penalised, X, y, 1.0)
-    if not r.check(isinstance(out, (tuple, list)) and len(out) == 2, "returns (w, b)",
+    if not r.check(_is_seq(out, 2), "returns (w, b)",
                    f"should return a tuple (w, b); got {_describe(out)}"):
         r.done()
     w, b = np.asarray(out[0], dtype=float), float(out[1])
@@ -795,12 +842,14 @@ def check_l1(soft_threshold, l1_kkt_check):
         elif _close(v, [2.0, 0.0, 0.0, 1.0]):
             r.problems.append("the sign is lost: multiply max(|u| - t, 0) by sign(u)")
     w, g = np.array([0.5, 0.0, 0.0, -1.0]), np.array([-0.1, 0.05, 0.3, 0.1])
-    v = np.asarray(_quiet(l1_kkt_check, w, g, 0.1))
+    raw = _quiet(l1_kkt_check, w, g, 0.1)
+    v = _read(raw, kinds="b")
+    v = v if v is not None else np.asarray(raw)
     if not r.check(v.dtype == bool and v.shape == (4,)
                    and np.array_equal(v, [True, True, False, True]),
                    "hand example: (True, True, False, True)",
                    "for w = (0.5, 0, 0, -1), g = (-0.1, 0.05, 0.3, 0.1), lam1 = 0.1 the result "
-                   f"should be a boolean array (True, True, False, True); got {_describe(v)}"):
+                   f"should be a boolean array (True, True, False, True); got {_describe(raw)}"):
         if v.shape == (4,) and np.array_equal(v, [False, True, False, False]):
             r.problems.append("for w_j != 0 the condition is g_j + lam1 sign(w_j) = 0: check "
                               "the sign")
@@ -813,7 +862,8 @@ def check_cross_validation(kfold_indices, cv_log_loss, X, y):
     r = _Report("kfold_indices and cv_log_loss")
     folds = _quiet(kfold_indices, 7, 3)
     want = [[0, 1, 2], [3, 4], [5, 6]]
-    r.check(isinstance(folds, list) and len(folds) == 3
+    folds = list(folds) if type(folds) in (tuple, list) else folds
+    r.check(_is_seq(folds, 3)
             and all(np.array_equal(f, e) for f, e in zip(folds, want, strict=True)),
             "kfold_indices(7, 3) = [0, 1, 2], [3, 4], [5, 6]",
             f"kfold_indices(7, 3) should be a list [[0, 1, 2], [3, 4], [5, 6]] (as arrays); "
@@ -934,7 +984,7 @@ def check_multinomial_gradient(gradient, cross_entropy):
     r = _Report("gradient")
     X, y = np.array([[1.0, 2.0], [3.0, -1.0]]), np.array([0, 1])
     out = _quiet(gradient, X, y, np.zeros((3, 2)), np.zeros(3))
-    if not r.check(isinstance(out, (tuple, list)) and len(out) == 2,
+    if not r.check(_is_seq(out, 2),
                    "returns (grad_W, grad_b)",
                    f"should return a tuple (grad_W, grad_b); got {_describe(out)}"):
         r.done()
@@ -977,7 +1027,7 @@ def check_fit_softmax(fit_softmax, X, y):
     r = _Report("fit_softmax")
     X, y = np.asarray(X, dtype=float), np.asarray(y)
     out = _quiet(fit_softmax, X, y, 1.0)
-    if not r.check(isinstance(out, (tuple, list)) and len(out) == 2, "returns (W, b)",
+    if not r.check(_is_seq(out, 2), "returns (W, b)",
                    f"should return a tuple (W, b); got {_describe(out)}"):
         r.done()
     W, b = (np.asarray(v, dtype=float) for v in out)
@@ -1016,8 +1066,8 @@ def check_predict_softmax(predict_proba, predict):
                    f"example the logits are (2, 0, 1) and (0, 2, 1); got {_describe(P)}"):
         if _is_array(P, (2, 3)) and _close(P, np.exp(X @ W.T) / np.exp(X @ W.T).sum(1)[:, None]):
             r.problems.append("you forgot the intercepts b")
-    labels = np.asarray(_quiet(predict, X, W, b))
-    r.check(labels.shape == (2,) and labels.dtype.kind in "iu" and np.array_equal(labels, [0, 1]),
+    labels = _labels(_quiet(predict, X, W, b))
+    r.check(labels is not None and labels.shape == (2,) and np.array_equal(labels, [0, 1]),
             "hand example: integer labels (0, 1)",
             f"predict should return the integer labels (0, 1) (argmax over each row); got "
             f"{_describe(labels)}")
@@ -1027,16 +1077,16 @@ def check_predict_softmax(predict_proba, predict):
 def check_two_classes(binary_from_softmax, softmax_from_binary):
     r = _Report("binary_from_softmax and softmax_from_binary")
     out = _quiet(binary_from_softmax, np.array([[1.0, 2.0], [3.0, 5.0]]), np.array([0.5, -0.5]))
-    if not r.check(isinstance(out, (tuple, list)) and len(out) == 2
+    if not r.check(_is_seq(out, 2)
                    and _close(out[0], [2.0, 3.0]) and _close(out[1], -1.0),
                    "W = [[1, 2], [3, 5]], b = (0.5, -0.5) give w = (2, 3), b = -1",
                    "for W = [[1, 2], [3, 5]] and b = (0.5, -0.5) the binary model is "
                    "w = W[1] - W[0] = (2, 3), b = b[1] - b[0] = -1"):
-        if isinstance(out, (tuple, list)) and len(out) == 2 and _close(out[0], [-2.0, -3.0]):
+        if _is_seq(out, 2) and _close(out[0], [-2.0, -3.0]):
             r.problems.append("the difference is the wrong way round: class 1 minus class 0 "
                               "(the positive class is class 1)")
     out = _quiet(softmax_from_binary, np.array([2.0, 3.0]), -1.0)
-    r.check(isinstance(out, (tuple, list)) and len(out) == 2
+    r.check(_is_seq(out, 2)
             and _close(out[0], [[-1.0, -1.5], [1.0, 1.5]]) and _close(out[1], [0.5, -0.5]),
             "softmax_from_binary((2, 3), -1) = ([[-1, -1.5], [1, 1.5]], (0.5, -0.5))",
             "softmax_from_binary((2, 3), -1) should be the symmetric model W = [[-1, -1.5], "
@@ -1044,7 +1094,180 @@ def check_two_classes(binary_from_softmax, softmax_from_binary):
     r.done()
 
 
+def _lazy(x) -> bool:
+    """A generator (or map, filter, zip) that the grader reads into a list."""
+    from .grading.calls import _LAZY_TYPES
+
+    return type(x) in _LAZY_TYPES
+
+
 def _describe(x):
     if isinstance(x, np.ndarray):
         return f"an array of shape {x.shape} and dtype {x.dtype}"
     return f"{type(x).__name__} {x!r}"[:120]
+
+
+# --- the graded tests, previewed -------------------------------------------------------------
+# Each self-check also runs the graded tests of its part (the ones in the cells under it) on
+# the learner's functions, with the grader's own code (`logreg_course.grading.judge`) but on
+# other random inputs than grading uses: what the graded tests would say (a wrong form, a
+# value outside the stated tolerance, a forbidden call) is said here first, before hand-in.
+
+#: self-check -> (assignment, the graded tests under it, its parameters that are functions)
+PREVIEWS = {
+    "check_sigmoid": ("01-sigmoid", ("sigmoid_values", "sigmoid_shapes"), ("sigmoid",)),
+    "check_sigmoid_stable": ("01-sigmoid", ("sigmoid_stable",), ("sigmoid",)),
+    "check_log_sigmoid": ("01-sigmoid", ("log_sigmoid_moderate", "log_sigmoid_tails"),
+                          ("log_sigmoid",)),
+    "check_logit": ("01-sigmoid", ("logit_values", "logit_edges"), ("logit",)),
+    "check_sigmoid_derivative": ("01-sigmoid", ("sigmoid_derivative_values",
+                                                "sigmoid_derivative_tails"),
+                                 ("sigmoid_derivative",)),
+    "check_predict_proba": ("01-sigmoid", ("predict_proba_values",
+                                           "predict_proba_breast_cancer"), ("predict_proba",)),
+    "check_predict": ("01-sigmoid", ("predict_default", "predict_threshold"), ("predict",)),
+    "check_odds": ("02-log-odds", ("odds_values", "prob_from_odds_values"),
+                   ("odds", "prob_from_odds")),
+    "check_odds_ratio": ("02-log-odds", ("odds_ratio_values", "odds_ratio_delta"),
+                         ("odds_ratio",)),
+    "check_wald_ci": ("02-log-odds", ("wald_ci_values", "wald_ci_level"),
+                      ("wald_ci_odds_ratio",)),
+    "check_marginal_effects": ("02-log-odds", ("marginal_effects_values",),
+                               ("marginal_effects",)),
+    "check_ame_mem": ("02-log-odds", ("ame_values", "mem_values"),
+                      ("average_marginal_effects", "marginal_effects_at_mean")),
+    "check_discrete_change": ("02-log-odds", ("discrete_change_values",),
+                              ("discrete_change",)),
+    "check_effects_table": ("02-log-odds", ("effects_table_spector",), ("effects_table",)),
+    "check_cross_entropy": ("03-maximum-likelihood", ("cross_entropy_values",
+                                                      "cross_entropy_extreme"),
+                            ("cross_entropy",)),
+    "check_gradient": ("03-maximum-likelihood", ("gradient_w", "gradient_b"), ("gradient",)),
+    "check_hessian": ("03-maximum-likelihood", ("hessian_shape", "hessian_values"),
+                      ("hessian",)),
+    "check_gradient_descent": ("03-maximum-likelihood", ("gradient_descent_history",
+                                                         "gradient_descent_path"),
+                               ("gradient_descent",)),
+    "check_newton_step": ("03-maximum-likelihood", ("newton_step_values",), ("newton_step",)),
+    "check_fit": ("03-maximum-likelihood", ("fit_spector", "fit_breast_cancer",
+                                            "fit_probabilities_sum"), ("fit_logistic",)),
+    "check_confusion_counts": ("04-thresholds", ("confusion_values", "confusion_edges"),
+                               ("confusion_counts",)),
+    "check_precision_recall_f1": ("04-thresholds", ("prf_values", "prf_zero_division"),
+                                  ("precision_recall_f1",)),
+    "check_roc_auc": ("04-thresholds", ("roc_points_values", "auc_values"),
+                      ("roc_points", "auc")),
+    "check_expected_cost": ("04-thresholds", ("expected_cost_values",), ("expected_cost",)),
+    "check_bayes": ("04-thresholds", ("bayes_threshold_simple", "bayes_threshold_general",
+                                      "bayes_threshold_invalid", "bayes_decisions_logits"),
+                    ("bayes_threshold", "bayes_decisions")),
+    "check_cost_optimal_threshold": ("04-thresholds", ("cost_optimal_values",
+                                                       "cost_optimal_ties"),
+                                     ("cost_optimal_threshold",)),
+    "check_threshold_for_recall": ("04-thresholds", ("recall_threshold_values",),
+                                   ("threshold_for_recall",)),
+    "check_penalised_objective": ("05-regularisation", ("objective_values",
+                                                        "objective_sample_weight"),
+                                  ("penalised_objective",)),
+    "check_penalised_gradient": ("05-regularisation", ("gradient_w", "gradient_b"),
+                                 ("penalised_gradient",)),
+    "check_fit_penalised": ("05-regularisation", ("fit_breast_cancer", "fit_balance"),
+                            ("fit_penalised",)),
+    "check_balanced_sample_weight": ("05-regularisation", ("balanced_values",
+                                                           "balanced_weighted"),
+                                     ("balanced_sample_weight",)),
+    "check_l1": ("05-regularisation", ("soft_threshold_values", "kkt_check_values"),
+                 ("soft_threshold", "l1_kkt_check")),
+    "check_cross_validation": ("05-regularisation", ("kfold_values", "cv_log_loss_values"),
+                               ("kfold_indices", "cv_log_loss")),
+    "check_softmax": ("06-softmax", ("softmax_values", "softmax_stable"), ("softmax",)),
+    "check_log_softmax": ("06-softmax", ("logsumexp_values", "log_softmax_values",
+                                         "log_softmax_stable"), ("logsumexp", "log_softmax")),
+    "check_multinomial_cross_entropy": ("06-softmax", ("cross_entropy_values",
+                                                       "cross_entropy_weights"),
+                                        ("cross_entropy",)),
+    "check_multinomial_gradient": ("06-softmax", ("gradient_W", "gradient_b"),
+                                   ("gradient", "cross_entropy")),
+    "check_fit_softmax": ("06-softmax", ("fit_iris", "fit_wine", "fit_centred"),
+                          ("fit_softmax",)),
+    "check_predict_softmax": ("06-softmax", ("predict_proba_values", "predict_labels"),
+                              ("predict_proba", "predict")),
+    "check_two_classes": ("06-softmax", ("binary_from_softmax_values",
+                                         "softmax_from_binary_values"),
+                          ("binary_from_softmax", "softmax_from_binary")),
+}
+
+#: The salt of the previews' random inputs (grading draws a fresh one each time).
+PREVIEW_SALT = 20_261_204
+_PENDING: list = []  # the preview the running self-check owes (set by `_previewing`)
+_GRADER: dict = {}  # built on first use: the monitor and each assignment's stand-ins
+
+
+def _run_preview(report) -> None:
+    """Run the pending preview of the self-check whose `report` is done (once)."""
+    if not _PENDING:
+        return
+    assignment, grade_ids, functions = _PENDING.pop()
+    from .grading import standins
+    from .grading.calls import Monitor
+    from .grading.checks import Context
+    from .grading.judge import judge
+    from .grading.policy import Policy
+    from .grading.specs import get_spec
+
+    if "monitor" not in _GRADER:
+        _GRADER["monitor"] = Monitor(Policy())
+    if assignment not in _GRADER:
+        text = standins.source(assignment)
+        _GRADER[assignment] = (standins.load(assignment, text), standins.graded_order(text))
+    trusted, order = _GRADER[assignment]
+    spec = get_spec(assignment)
+    passed = []
+    for gid in grade_ids:
+        check = spec[gid]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            verdict = judge(check, Context(PREVIEW_SALT), functions.get, _GRADER["monitor"],
+                            trusted=trusted, order=order)
+        if verdict.passed:
+            passed.append(gid)
+        else:
+            report.problems.append(
+                f"the graded test {gid} ({check.points:g} point{'s' * (check.points != 1)}: "
+                f"{check.summary}) would fail: {verdict.message}")
+    if passed:
+        report.ok.append(f"the graded test{'s' * (len(passed) > 1)} {', '.join(passed)} "
+                         f"pass{'es' * (len(passed) == 1)} on other random inputs (a preview: "
+                         "grading draws new ones)")
+
+
+def _previewing(check, assignment, grade_ids, names):
+    """`check` that also previews the graded tests `grade_ids` on its function arguments."""
+    import functools
+
+    @functools.wraps(check)
+    def run(*args, **kwargs):
+        _PENDING[:] = [(assignment, grade_ids, dict(zip(names, args, strict=False)))]
+        try:
+            return check(*args, **kwargs)
+        except NotImplementedError:  # an unanswered stub: the learner's own traceback
+            raise
+        except AssertionError:
+            raise
+        except Exception as exc:
+            # the hand examples could not be read: say why, and what the graded tests say
+            who = exc.__dict__.get("_lrc_learner")
+            report = _Report(check.__name__.removeprefix("check_").replace("_", " "))
+            report.problems.append(
+                f"your {who} raised {type(exc).__name__}: {exc}" if who else
+                f"the self-check could not read your function's answer "
+                f"({type(exc).__name__}: {exc}); see what the graded tests say")
+            report.done()
+        finally:
+            _PENDING.clear()
+    return run
+
+
+for _name, (_aid, _gids, _names) in PREVIEWS.items():
+    globals()[_name] = _previewing(globals()[_name], _aid, _gids, _names)
+del _name, _aid, _gids, _names

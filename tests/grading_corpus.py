@@ -97,9 +97,6 @@ def _doc(name, body):
 # 01-sigmoid (17 autograded points)
 # ---------------------------------------------------------------------------------------------
 S01_SIGMOID = {"sigmoid_values", "sigmoid_shapes", "sigmoid_stable"}
-S01_DEPENDS_ON_SIGMOID = {"sigmoid_derivative_values", "sigmoid_derivative_tails",
-                          "predict_proba_values", "predict_proba_breast_cancer",
-                          "predict_default", "predict_threshold"}
 HALF_SIGMOID = ("def sigmoid(z):\n"
                 "    z = np.asarray(z, dtype=float)\n"
                 "    return np.full(z.shape, 0.5)  # not done yet\n")
@@ -112,15 +109,16 @@ WRONG_01 = [
     Case("clipped_sigmoid", "clips z to [-500, 500] to avoid the overflow: wrong tails",
          {"sigmoid_answer": "def sigmoid(z):\n    z = np.clip(np.asarray(z, dtype=float), "
                             "-500, 500)\n    return 1.0 / (1.0 + np.exp(-z))\n"},
-         # the derivative sigma(z) sigma(-z) inherits the wrong tails (z up to 700)
-         frozenset({"sigmoid_stable", "sigmoid_derivative_tails"})),
+         # the derivative sigma(z) sigma(-z) inherits the wrong tails (z up to 700) but is
+         # graded again with the course's sigmoid: only the sigmoid loses its points
+         frozenset({"sigmoid_stable"})),
     Case("sign_slip", "1/(1+exp(z)): computes sigmoid(-z)",
          {"sigmoid_answer": "def sigmoid(z):\n    z = np.asarray(z, dtype=float)\n"
                             "    e = np.exp(-np.abs(z))\n"
                             "    return np.where(z >= 0, e / (1.0 + e), 1.0 / (1.0 + e))\n"},
-         # the derivative sigma(z) sigma(-z) is symmetric, so it survives the slip
-         frozenset(S01_SIGMOID | {"predict_proba_values", "predict_proba_breast_cancer",
-                                  "predict_default", "predict_threshold"})),
+         # predict_proba and predict inherit the slip, and are graded again with the course's
+         # sigmoid: only the sigmoid loses its points
+         frozenset(S01_SIGMOID)),
     Case("log_of_sigmoid", "np.log(sigmoid(z)): -inf and lost digits in the tails",
          {"log_sigmoid_answer": "def log_sigmoid(z):\n    return np.log(sigmoid(z))\n"},
          frozenset({"log_sigmoid_tails"})),
@@ -133,28 +131,33 @@ WRONG_01 = [
          {"sigmoid_derivative_answer": "def sigmoid_derivative(z):\n    s = sigmoid(z)\n"
                                        "    return s * (1 - s)\n"},
          frozenset({"sigmoid_derivative_tails"})),
-    Case("forgot_intercept", "predict_proba ignores b (and so does predict)",
+    Case("forgot_intercept", "predict_proba ignores b (predict, which calls it, is right)",
          {"predict_proba_answer": "def predict_proba(X, w, b):\n    return sigmoid(X @ w)\n"},
-         frozenset({"predict_proba_values", "predict_proba_breast_cancer", "predict_default",
-                    "predict_threshold"})),
+         frozenset({"predict_proba_values", "predict_proba_breast_cancer"})),
     Case("threshold_on_logits", "compares the logits, not the probabilities, with t",
          {"predict_answer": "def predict(X, w, b, threshold=0.5):\n"
                             "    return (X @ w + b >= threshold).astype(int)\n"},
          frozenset({"predict_default", "predict_threshold"})),
-    Case("returns_list", "predict_proba returns a Python list (predict copes with it)",
+    Case("returns_list", "predict_proba returns a Python list of the right probabilities: "
+         "an equivalent form, accepted",
          {"predict_proba_answer": "def predict_proba(X, w, b):\n"
                                   "    return [float(p) for p in sigmoid(X @ w + b)]\n",
           "predict_answer": "def predict(X, w, b, threshold=0.5):\n"
                             "    p = np.asarray(predict_proba(X, w, b))\n"
                             "    return (p >= threshold).astype(int)\n"},
-         frozenset({"predict_proba_values", "predict_proba_breast_cancer"})),
+         frozenset()),
 ]
 
-#: What a learner with an unfinished sigmoid (HALF_SIGMOID) honestly fails: the attacks
-#: below add a cheat to that submission and must not earn more than it.
-HONEST_01 = frozenset(S01_SIGMOID | S01_DEPENDS_ON_SIGMOID)
-ALL_01 = frozenset(HONEST_01 | {"log_sigmoid_moderate", "log_sigmoid_tails", "logit_values",
-                                "logit_edges"})
+#: What a learner with an unfinished sigmoid (HALF_SIGMOID) honestly fails (the parts that
+#: call the sigmoid are graded with the course's): the attacks below add a cheat to that
+#: submission and must not earn more than it.
+HONEST_01 = frozenset(S01_SIGMOID)
+#: Every autograded cell of 01-sigmoid (what a kernel whose grader was tampered with fails).
+ALL_01 = frozenset(S01_SIGMOID | {"log_sigmoid_moderate", "log_sigmoid_tails", "logit_values",
+                                  "logit_edges", "sigmoid_derivative_values",
+                                  "sigmoid_derivative_tails", "predict_proba_values",
+                                  "predict_proba_breast_cancer", "predict_default",
+                                  "predict_threshold"})
 
 _FRAME_READER = HALF_SIGMOID.replace("def sigmoid", "def _honest_sigmoid") + '''
 import sys
@@ -316,15 +319,19 @@ ATTACKS_01 = [
           "log_sigmoid_answer": "from logreg_ref import log_sigmoid\n",
           "logit_answer": "def logit(p):\n    import logreg_ref\n"
                           "    return logreg_ref.logit(p)\n"},
-         ALL_01),
+         # the three that call logreg_ref score 0; the parts that call the sigmoid are graded
+         # with the course's sigmoid
+         frozenset(S01_SIGMOID | {"log_sigmoid_moderate", "log_sigmoid_tails", "logit_values",
+                                  "logit_edges"})),
     Case("calls_scipy", "sigmoid is scipy.special.expit, through a wrapper",
          {"sigmoid_answer": "from scipy.special import expit\n\n\ndef sigmoid(z):\n"
                             "    return expit(np.asarray(z, dtype=float))\n"},
          HONEST_01),
     Case("eq_anything", "returns objects that compare equal to anything",
          {"logit_answer": _EQ_ANYTHING, "predict_proba_answer": _WRAPPED},
+         # predict calls the wrapped predict_proba: graded with the course's, it passes
          frozenset({"logit_values", "logit_edges", "predict_proba_values",
-                    "predict_proba_breast_cancer", "predict_default", "predict_threshold"})),
+                    "predict_proba_breast_cancer"})),
     Case("frame_reader", "reads expected values from the callers' frames",
          {"sigmoid_answer": _FRAME_READER}, HONEST_01),
     Case("globals_reader", "searches globals() and gc for the expected values",
@@ -369,25 +376,26 @@ WRONG_02 = [
                             "    from statistics import NormalDist\n"
                             "    z = NormalDist().inv_cdf(0.5 + level / 2)\n"
                             "    return coef - z * se, coef + z * se\n"},
-         frozenset({"wald_ci_values", "wald_ci_level", "effects_table_spector"})),
+         frozenset({"wald_ci_values", "wald_ci_level"})),
     Case("ci_hardcoded_196", "z = 1.96 whatever the level",
          {"wald_ci_answer": "def wald_ci_odds_ratio(coef, se, level=0.95):\n"
                             "    return np.exp(coef - 1.96 * se), np.exp(coef + 1.96 * se)\n"},
          frozenset({"wald_ci_level"})),
-    Case("effect_without_one_minus_p", "p * w instead of p (1 - p) w (the MEM reuses it)",
+    Case("effect_without_one_minus_p", "p * w instead of p (1 - p) w (the MEM and the table "
+         "reuse it, and are graded with the course's)",
          {"marginal_effects_answer": "def marginal_effects(x, w, b):\n"
                                      "    p = 1 / (1 + np.exp(-(np.dot(x, w) + b)))\n"
                                      "    return p * np.asarray(w, dtype=float)\n"},
-         frozenset({"marginal_effects_values", "mem_values", "effects_table_spector"})),
+         frozenset({"marginal_effects_values"})),
     Case("ame_at_the_mean", "the 'average' effect computed at the mean row",
          {"ame_answer": "def average_marginal_effects(X, w, b):\n"
                         "    return marginal_effects(np.mean(X, axis=0), w, b)\n"},
-         frozenset({"ame_values", "effects_table_spector"})),
+         frozenset({"ame_values"})),
     Case("mem_mean_probability", "p-bar (1 - p-bar) w with p-bar the mean probability",
          {"mem_answer": "def marginal_effects_at_mean(X, w, b):\n"
                         "    p = 1 / (1 + np.exp(-(X @ w + b)))\n"
                         "    return p.mean() * (1 - p.mean()) * np.asarray(w, dtype=float)\n"},
-         frozenset({"mem_values", "effects_table_spector"})),
+         frozenset({"mem_values"})),
     Case("discrete_as_derivative", "the derivative-based AME of a 0/1 feature",
          {"discrete_change_answer": "def discrete_change(X, w, b, j):\n"
                                     "    return float(average_marginal_effects(X, w, b)[j])\n"},
@@ -399,7 +407,8 @@ ATTACKS_02 = [
          {"odds_ratio_answer": "from logreg_course.grading import reference as _r\n\n\n"
                                "def odds_ratio(coef, delta=1.0):\n"
                                "    return _r.odds_ratio(coef, delta)\n"},
-         frozenset({"odds_ratio_values", "odds_ratio_delta", "effects_table_spector"})),
+         # the table calls odds_ratio: graded with the course's, it passes
+         frozenset({"odds_ratio_values", "odds_ratio_delta"})),
 ]
 
 # ---------------------------------------------------------------------------------------------
@@ -409,29 +418,30 @@ S03_GD = {"gradient_descent_history", "gradient_descent_path"}
 S03_FIT = {"fit_spector", "fit_breast_cancer", "fit_probabilities_sum"}
 
 WRONG_03 = [
-    Case("loss_sum", "the summed loss (gradient descent records it too)",
+    Case("loss_sum", "the summed loss (gradient descent, which records it, is right)",
          {"cross_entropy_answer": "def cross_entropy(y, z):\n"
                                   "    return float(np.sum(np.logaddexp(0.0, z) - y * z))\n"},
-         frozenset({"cross_entropy_values", "cross_entropy_extreme"} | S03_GD)),
+         frozenset({"cross_entropy_values", "cross_entropy_extreme"})),
     Case("loss_from_probabilities", "-mean(y log p + (1-y) log(1-p)): fine until p rounds",
          {"cross_entropy_answer": "def cross_entropy(y, z):\n    p = sigmoid(z)\n"
                                   "    return float(-np.mean(y * np.log(p) + (1 - y) * "
                                   "np.log(1 - p)))\n"},
          frozenset({"cross_entropy_extreme"})),
-    Case("gradient_sign", "X^T (y - p): every later part inherits the sign",
+    Case("gradient_sign", "X^T (y - p): the later parts inherit the sign, and are graded with "
+         "the course's gradient",
          {"gradient_answer": "def gradient(X, y, w, b):\n    r = y - sigmoid(X @ w + b)\n"
                              "    return X.T @ r / len(y), float(np.mean(r))\n"},
-         frozenset({"gradient_w", "gradient_b", "newton_step_values"} | S03_GD | S03_FIT)),
+         frozenset({"gradient_w", "gradient_b"})),
     Case("gradient_sum", "the summed gradient with the mean Hessian: n-times too long steps",
          {"gradient_answer": "def gradient(X, y, w, b):\n    r = sigmoid(X @ w + b) - y\n"
                              "    return X.T @ r, float(np.sum(r))\n"},
-         frozenset({"gradient_w", "gradient_b", "newton_step_values"} | S03_GD | S03_FIT)),
+         frozenset({"gradient_w", "gradient_b"})),
     Case("hessian_sum", "the summed Hessian: Newton steps n times too short",
          {"hessian_answer": "def hessian(X, w, b):\n    z = X @ w + b\n"
                             "    h = sigmoid(z) * sigmoid(-z)\n"
                             "    Xt = np.column_stack([X, np.ones(len(X))])\n"
                             "    return Xt.T @ (h[:, None] * Xt)\n"},
-         frozenset({"hessian_values", "newton_step_values"} | S03_FIT)),
+         frozenset({"hessian_values"})),
     Case("gd_off_by_one", "range(n_iter - 1): one step and one loss short",
          {"gradient_descent_answer": "def gradient_descent(X, y, step_size, n_iter):\n"
                                      "    w, b = np.zeros(X.shape[1]), 0.0\n"
@@ -458,7 +468,7 @@ WRONG_03 = [
                                 "    step = np.linalg.solve(hessian(X, w, b), "
                                 "np.append(g_w, g_b))\n"
                                 "    return w + step[:-1], float(b + step[-1])\n"},
-         frozenset({"newton_step_values"} | S03_FIT)),
+         frozenset({"newton_step_values"})),
     Case("fit_forgets_intercept", "the fit updates w but never b",
          {"fit_answer": "def fit_logistic(X, y, tol=1e-8, max_iter=50):\n"
                         "    w, b = np.zeros(X.shape[1]), 0.0\n"
@@ -499,7 +509,6 @@ def replace_function(assignment_id: str, cell: str, new_source: str) -> str:
 # 04-thresholds (21 autograded points)
 # ---------------------------------------------------------------------------------------------
 A04 = "04-thresholds"
-S04_BAYES = {"bayes_threshold_simple", "bayes_threshold_general", "bayes_decisions_logits"}
 
 WRONG_04 = [
     Case("strict_inequality", "score > t: ties at the threshold counted negative",
@@ -510,8 +519,9 @@ WRONG_04 = [
                               "int(np.sum(pred & (y == 0))),\n"
                               "            int(np.sum(~pred & (y == 1))), "
                               "int(np.sum(pred & (y == 1))))\n"},
-         # precision/recall/F1 and the cost are built on the counts and see the ties too
-         frozenset({"confusion_values", "prf_values", "expected_cost_values"})),
+         # precision/recall/F1 and the cost are built on the counts and see the ties too;
+         # graded with the course's counts they pass
+         frozenset({"confusion_values"})),
     Case("f1_arithmetic_mean", "F1 as the arithmetic mean of precision and recall",
          {"prf_answer": "def precision_recall_f1(y_true, scores, threshold):\n"
                         "    tn, fp, fn, tp = confusion_counts(y_true, scores, threshold)\n"
@@ -555,14 +565,13 @@ WRONG_04 = [
              "    if a < 0 or d < 0 or a + d == 0:\n"
              "        raise ValueError('invalid cost matrix')\n"
              "    return d / (a + d)\n"))},
-         frozenset(S04_BAYES)),
+         frozenset({"bayes_threshold_simple", "bayes_threshold_general"})),
     Case("bayes_ignores_diagonal", "c_fp / (c_fp + c_fn) read off the matrix, no checks",
          {"bayes_answer": replace_function(A04, "bayes_answer", (
              "def bayes_threshold(cost_matrix):\n"
              "    c_fp, c_fn = cost_matrix[1][0], cost_matrix[0][1]\n"
              "    return c_fp / (c_fp + c_fn)\n"))},
-         frozenset({"bayes_threshold_general", "bayes_threshold_invalid",
-                    "bayes_decisions_logits"})),
+         frozenset({"bayes_threshold_general", "bayes_threshold_invalid"})),
     Case("threshold_on_logits", "t* compared with the logits, not the probabilities",
          {"bayes_answer": replace_function(A04, "bayes_answer", (
              "def bayes_decisions(z, cost_matrix):\n"
@@ -639,8 +648,10 @@ WRONG_05 = [
                              "    r = C * s * (sigmoid(X @ w + b) - y)\n"
                              "    return X.T @ r + w, float(np.sum(r) + b)\n",
           "fit_answer": _fit_05("D = np.eye(d + 1)")},
-         # the cross-validated loss is built on the fit and moves with it
-         frozenset(S05_OBJECTIVE | S05_FIT | {"gradient_b", "cv_log_loss_values"})),
+         # graded with the course's gradient, the fit's Newton steps (with the intercept's
+         # extra +1 in the Hessian) still converge to the right minimum; the cross-validated
+         # loss is graded with the course's fit
+         frozenset(S05_OBJECTIVE | {"gradient_b"})),
     Case("objective_mean", "C times the mean loss instead of the sum",
          {"objective_answer": "def penalised_objective(X, y, w, b, C, sample_weight=None):\n"
                               "    s = np.ones(len(y)) if sample_weight is None else "
@@ -655,8 +666,8 @@ WRONG_05 = [
                              "sample_weight\n"
                              "    r = C * s * (sigmoid(X @ w + b) - y)\n"
                              "    return X.T @ r, float(np.sum(r))\n"},
-         # on random (non-separable) data the fit lands on the MLE, which still balances
-         frozenset({"gradient_w", "fit_breast_cancer", "cv_log_loss_values"})),
+         # the fit and the cross-validation are graded with the course's gradient
+         frozenset({"gradient_w"})),
     Case("balanced_by_counts", "class sizes n_k instead of class weights S_k",
          {"weights_answer": "def balanced_sample_weight(y, sample_weight=None):\n"
                             "    y = np.asarray(y)\n"
@@ -683,7 +694,7 @@ WRONG_05 = [
              "    size = n // k\n"
              "    folds = [np.arange(j * size, (j + 1) * size) for j in range(k - 1)]\n"
              "    return folds + [np.arange((k - 1) * size, n)]\n"))},
-         frozenset({"kfold_values", "cv_log_loss_values"})),
+         frozenset({"kfold_values"})),
     Case("scaler_leaks", "standardises all the data, then cross-validates",
          {"cv_answer": replace_function(A05, "cv_answer", (
              "def cv_log_loss(X, y, C, k=5):\n"
@@ -714,8 +725,8 @@ ATTACKS_05 = [
                         "                 options={'gtol': 1e-12, 'ftol': 0, "
                         "'maxiter': 10000}).x\n"
                         "    return t[:-1], float(t[-1])\n"},
-         # cross-validation calls the fit, and so calls into SciPy too
-         frozenset(S05_FIT | {"cv_log_loss_values"})),
+         # the cross-validation calls the fit: graded with the course's, it passes
+         frozenset(S05_FIT)),
 ]
 
 # ---------------------------------------------------------------------------------------------
@@ -746,11 +757,12 @@ WRONG_06 = [
                          "sample_weight\n"
                          "    return float(-np.sum(s * log_softmax(Z)[np.arange(len(y)), y]))\n"},
          frozenset({"cross_entropy_values", "cross_entropy_weights"})),
-    Case("gradient_transposed", "X^T (P - Y): grad_W of shape (d, K); the fit cannot step",
+    Case("gradient_transposed", "X^T (P - Y): grad_W of shape (d, K) (the fit is graded with "
+         "the course's gradient)",
          {"gradient_answer": "def gradient(X, y, W, b):\n"
                              "    R = softmax(X @ W.T + b) - np.eye(len(b))[y]\n"
                              "    return X.T @ R / len(y), R.mean(axis=0)\n"},
-         frozenset({"gradient_W"} | S06_FIT)),
+         frozenset({"gradient_W"})),
     Case("penalty_one_over_C", "lambda = 1 / C in the mean form: a penalty n times too strong",
          {"fit_answer": "def fit_softmax(X, y, C, tol=1e-6, max_iter=20000):\n"
                         "    n, d = X.shape\n"

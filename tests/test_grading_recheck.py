@@ -89,13 +89,13 @@ def test_recheck_runner_cannot_import_the_reference_or_read_files():
 
 def test_a_crashed_runner_marks_the_cells_it_never_reached():
     """A segfault inside a learner function ends the runner: the cells whose calls never came
-    back say so (``no_result``), so the instructor CLI asks for a review instead of zeroing."""
+    back say so (``undecided``), so the instructor CLI asks for a review instead of zeroing."""
     crash = ("import faulthandler\n"
              "def sigmoid(z):\n    faulthandler._sigsegv()\n")
     case = Case("segfault", "crashes the runner", {"sigmoid_answer": crash})
     report = recheck_notebook(build("01-sigmoid", case), "01-sigmoid")
     assert any("exit code" in p for p in report.problems), report.problems
-    assert report.cells["sigmoid_values"].no_result
+    assert report.cells["sigmoid_values"].undecided
     assert not report.cells["sigmoid_values"].passed
     # a wrong value before the crash is a verdict: the first call of sigmoid_values returns
     # zeros, its second call crashes the runner
@@ -107,15 +107,15 @@ def test_a_crashed_runner_marks_the_cells_it_never_reached():
     report = recheck_notebook(build("01-sigmoid", case), "01-sigmoid")
     assert report.problems
     assert "values are wrong" in report.cells["sigmoid_values"].message
-    assert not report.cells["sigmoid_values"].no_result
-    assert report.cells["sigmoid_shapes"].no_result
+    assert not report.cells["sigmoid_values"].undecided
+    assert report.cells["sigmoid_shapes"].undecided
     # a clean run of a wrong answer is a verdict, not a missing result
     wrong = Case("wrong", "off by one", {"sigmoid_answer":
                  "def sigmoid(z):\n    return 1 / (2 + np.exp(-np.asarray(z, float)))\n"})
     report = recheck_notebook(build("01-sigmoid", wrong), "01-sigmoid")
     assert not report.problems
     assert not report.cells["sigmoid_values"].passed
-    assert not any(c.no_result for c in report.cells.values())
+    assert not any(c.undecided for c in report.cells.values())
 
 
 def test_values_cannot_be_forged_by_equality():
@@ -188,3 +188,89 @@ def test_recheck_from_a_thread_while_blas_is_busy_does_not_hang(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     full = get_spec("01-sigmoid").total_points
     assert proc.stdout.strip() == str([full] * 4), "the solution lost points in a re-check"
+
+
+# --- fair re-checks: no false alarms (issue: an honest learner never loses points) ----------
+SLOW_PREDICT = ("import time\n\n\n"
+                "def predict(X, w, b, threshold=0.5):\n"
+                "    time.sleep(0.4)  # correct, but slow\n"
+                "    return (predict_proba(X, w, b) >= threshold).astype(int)\n")
+
+
+def _predict_case(name, code):
+    return build("01-sigmoid", Case(name, name, {"predict_answer": code}))
+
+
+def test_time_budgets_come_from_the_kernel_and_a_slow_answer_keeps_its_points(monkeypatch):
+    """Each call may take BUDGET_FACTOR times what its test cell took in the kernel."""
+    from logreg_course.grading import recheck
+
+    monkeypatch.setattr(recheck, "BUDGET_FLOOR", 0.1)  # so that the test is quick
+    nb = _predict_case("slow", SLOW_PREDICT)
+    # the kernel took 1.2 s for the cell (three calls): each call may take 6 s here
+    report = recheck_notebook(nb, "01-sigmoid", kernel_seconds={"predict_default": 1.2})
+    assert report.cells["predict_default"].passed, report.cells["predict_default"].message
+    # a kernel that was much faster: 0.05 s for the cell, so each call gets the floor
+    report = recheck_notebook(nb, "01-sigmoid", kernel_seconds={"predict_default": 0.01})
+    cell = report.cells["predict_default"]
+    assert not cell.passed and "time budget of 0.1 s" in cell.undecided
+
+
+def test_a_caught_interrupt_is_still_no_answer(monkeypatch):
+    """A function that swallows the time-out (a bare except) and returns something is not
+    judged on that something: the re-check had no answer in time."""
+    from logreg_course.grading import recheck
+
+    monkeypatch.setattr(recheck, "BUDGET_FLOOR", 0.2)
+    code = ("import time\n\n\n"
+            "def predict(X, w, b, threshold=0.5):\n"
+            "    try:\n        time.sleep(2)\n    except BaseException:\n"
+            "        return np.zeros(len(X), dtype=int)\n"
+            "    return (predict_proba(X, w, b) >= threshold).astype(int)\n")
+    report = recheck_notebook(_predict_case("swallows", code), "01-sigmoid",
+                              kernel_seconds={"predict_default": 0.01})
+    assert report.cells["predict_default"].undecided
+
+
+def test_memory_shortage_is_no_answer_but_a_raised_memory_error_is_a_verdict():
+    hog = ("def predict(X, w, b, threshold=0.5):\n    keep = []\n    while True:\n"
+           "        keep.append(np.ones(10_000_000))\n")
+    report = recheck_notebook(_predict_case("hog", hog), "01-sigmoid",
+                              address_space=1_500_000_000)
+    assert report.cells["predict_default"].undecided == "it ran out of memory"
+    liar = "def predict(X, w, b, threshold=0.5):\n    raise MemoryError('pretend')\n"
+    report = recheck_notebook(_predict_case("liar", liar), "01-sigmoid")
+    cell = report.cells["predict_default"]
+    assert not cell.passed and not cell.undecided and "MemoryError" in cell.message
+
+
+def test_code_the_recheck_cannot_run_sends_the_part_to_review():
+    """pandas works in the notebook but not in the re-check's numpy-only runner: the parts that
+    use it cannot be judged there (a review, not a zero)."""
+    code = ("import pandas as pd\n\n\n"
+            "def predict_proba(X, w, b):\n"
+            "    return pd.Series(sigmoid(X @ w + b)).to_numpy()\n")
+    nb = build("01-sigmoid", Case("pandas", "uses pandas", {"predict_proba_answer": code}))
+    report = recheck_notebook(nb, "01-sigmoid")
+    assert any("ImportError" in e for e in report.cell_errors), report.cell_errors
+    for gid in ("predict_proba_values", "predict_proba_breast_cancer"):
+        cell = report.cells[gid]
+        assert not cell.passed and "could not run all of the notebook's code" in cell.undecided
+    # predict calls predict_proba: graded with the course's predict_proba, it passes
+    assert report.cells["predict_default"].passed
+
+
+def test_a_runner_that_cannot_start_decides_nothing():
+    report = recheck_notebook(build("01-sigmoid"), "01-sigmoid", python="/bin/false")
+    assert any("exit code 1" in p for p in report.problems), report.problems
+    assert all(not c.passed and c.undecided for c in report.cells.values())
+
+
+def test_an_earlier_slip_costs_only_its_own_part():
+    """A sigmoid accurate to ~1e-12 in absolute terms only (the tanh identity) loses its own
+    accuracy points; every part that calls it is graded with the course's sigmoid."""
+    tanh = "def sigmoid(z):\n    return 0.5 * (1 + np.tanh(np.asarray(z, float) / 2))\n"
+    report = recheck_notebook(build("01-sigmoid", Case("tanh", "tanh", {"sigmoid_answer": tanh})),
+                              "01-sigmoid")
+    assert set(report.failed()) == {"sigmoid_values", "sigmoid_stable"}
+    assert "sigmoid" in report.cells["predict_proba_values"].stand_ins

@@ -236,3 +236,38 @@ def test_gradebook_and_working_folders_stay_out_of_the_repository():
                              check=True).stdout.split()
     assert not [f for f in tracked if f.endswith(".db") or f.split("/")[0] in
                 ("release", "submitted", "autograded", "feedback")]
+
+
+@pytest.mark.parametrize("aid", ASSIGNMENTS)
+def test_each_selfcheck_previews_the_graded_tests_under_it(aid):
+    """`selfcheck.PREVIEWS` names, for each self-check cell, the graded cells that follow it
+    (up to the next part), and passes it the functions it is called with."""
+    from logreg_course.selfcheck import PREVIEWS
+
+    found, current = {}, None
+    for cell in _nb(source_notebook(aid)).cells:
+        gid = _meta(cell).get("grade_id", "")
+        if gid.endswith("selfcheck"):
+            call = re.search(r"selfcheck\.(check_\w+)\(([^)]*)\)", cell.source)
+            assert call, f"{gid} does not call a self-check"
+            current = call.group(1)
+            found[current] = ([], [a.strip() for a in call.group(2).split(",")])
+        elif cell.cell_type == "markdown":
+            current = None
+        elif current and _meta(cell).get("grade") and cell.cell_type == "code":
+            found[current][0].append(gid)
+    table = {name: v for name, v in PREVIEWS.items() if v[0] == aid}
+    assert set(table) == set(found)
+    for name, (grade_ids, arguments) in found.items():
+        _, previewed, params = table[name]
+        assert list(previewed) == grade_ids, name
+        assert list(params) == arguments[:len(params)], name
+
+
+@pytest.mark.parametrize("aid", ASSIGNMENTS)
+def test_standins_are_the_solutions_now(aid):
+    """``logreg_course/grading/standins`` is generated from the source notebooks."""
+    from logreg_course.grading import standins
+
+    assert standins.source(aid) == standins.generate(aid), (
+        f"the stand-ins of {aid} drifted from solutions/{aid}: run `make exercises`")

@@ -86,7 +86,6 @@ DIAGNOSES = [
     ("01-sigmoid", "logit_unchecked", "check_logit", "should raise ValueError"),
     ("01-sigmoid", "forgot_intercept", "check_predict_proba", "forget the intercept"),
     ("01-sigmoid", "threshold_on_logits", "check_predict", "compare the logits"),
-    ("01-sigmoid", "returns_list", "check_predict_proba", "numpy array of shape (2,)"),
     ("02-log-odds", "prob_nan_at_inf", "check_odds", "inf/inf = nan"),
     ("02-log-odds", "odds_ratio_times_delta", "check_odds_ratio", "not delta * exp"),
     ("02-log-odds", "ci_log_scale", "check_wald_ci", "then exponentiate"),

@@ -65,13 +65,15 @@ class Outcome:
     violations: tuple = ()
     seconds: float = 0.0
     raw: object = field(default=None, repr=False, compare=False)  # kept alive, never read
+    undecided: str = ""  # the re-check has no answer for the call, and why (`recheck`)
 
 
-def _copy(x):
+def copy_input(x):
+    """A fresh copy of a grader-chosen input (arrays, lists and tuples of them)."""
     if type(x) is np.ndarray:
         return x.copy()
     if type(x) in (list, tuple):
-        return type(x)(_copy(v) for v in x)
+        return type(x)(copy_input(v) for v in x)
     return x
 
 
@@ -173,41 +175,89 @@ def make_audit_hook(policy: Policy, monitor: Monitor, allowed_read_dirs, idle_ch
     return audit
 
 
-def call_learner(fn, call: Call, monitor: Monitor, *, numpy_ufunc_ids=frozenset()) -> Outcome:
-    """Call learner function `fn` as `call` describes, under the monitor."""
+#: Lazy iterables a learner may return where a sequence is asked for (a generator of folds):
+#: they are read into a list while the call is still monitored (reading runs learner code).
+_LAZY_TYPES = (types.GeneratorType, map, filter, zip)
+_MAX_LAZY_ITEMS = values.MAX_ITEMS
+
+
+def _materialise(result):
+    if type(result) in _LAZY_TYPES:
+        items = []
+        for item in result:
+            items.append(item)
+            if len(items) > _MAX_LAZY_ITEMS:
+                break
+        return items
+    return result
+
+
+_ABSENT = object()
+
+
+def call_learner(fn, call: Call, monitor: Monitor, *, numpy_ufunc_ids=frozenset(),
+                 stand_ins=None) -> Outcome:
+    """Call learner function `fn` as `call` describes, under the monitor.
+
+    `stand_ins` maps names of the learner's earlier graded functions to trusted
+    replacements (`standins`): for this call only they are bound in `fn`'s
+    global namespace in place of the learner's own, and put back afterwards.
+    """
     if type(fn) is not _FunctionType:
         kind = f"{type(fn).__module__}.{type(fn).__qualname__}"
         return Outcome(values.Other(kind), violations=(
             f"{call.function} must be a function you define with `def` (found {kind})",))
-    static = tuple(static_violations(fn, numpy_ufunc_ids))
-    args = tuple(_copy(a) for a in call.args)
-    kwargs = {k: _copy(v) for k, v in call.kwargs.items()}
+    args = tuple(copy_input(a) for a in call.args)
+    kwargs = {k: copy_input(v) for k, v in call.kwargs.items()}
     errstate = (np.errstate(over="raise", divide="raise", invalid="raise", under="ignore")
                 if call.strict else np.errstate(all="ignore"))
+    namespace = fn.__globals__
+    saved = {}
     result = error = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with errstate:
             previous = _getprofile()
             monitor.begin()
+            for name, replacement in (stand_ins or {}).items():
+                saved[name] = namespace.get(name, _ABSENT)
+                namespace[name] = replacement
+            # what the function refers to, with the stand-ins in place (an earlier function
+            # that cheats costs its own part, not the parts that call it)
+            try:
+                static = tuple(static_violations(fn, numpy_ufunc_ids))
+            except BaseException:
+                _restore(namespace, saved)
+                raise
             start = _perf_counter()
             _setprofile(monitor.hook)
             try:
-                result = fn(*args, **kwargs)
+                result = _materialise(fn(*args, **kwargs))
             except KeyboardInterrupt:  # nbgrader's timeout: let it through
                 _setprofile(previous)
+                _restore(namespace, saved)
                 raise
             except BaseException as exc:  # SystemExit included: a call that exits fails
                 error = exc
             finally:
                 _setprofile(previous)
             seconds = _perf_counter() - start
+            _restore(namespace, saved)
     violations = static + tuple(monitor.violations)
     warned = tuple(f"{w.category.__name__}: {values.safe_message(w.message)}"
                    if isinstance(w.message, BaseException) else f"{w.category.__name__}"
                    for w in caught)
     value = values.raised(error) if error is not None else values.sanitize(result)
     return Outcome(value, warned, violations, seconds, raw=(result, error))
+
+
+def _restore(namespace, saved) -> None:
+    """Put the learner's own bindings back after a call with stand-ins."""
+    for name, value in saved.items():
+        if value is _ABSENT:
+            namespace.pop(name, None)
+        else:
+            namespace[name] = value
 
 
 def stdlib_and_numpy_dirs() -> tuple[str, ...]:

@@ -190,40 +190,106 @@ def _fail_value(out: values.Out, what: str, wanted: str):
     raise Fail(f"{what} should return {wanted}; it returned {out.describe()}.")
 
 
-def as_array(out: values.Out, what: str, *, shape=None, kinds: str = "f") -> np.ndarray:
-    """The returned numpy array, checked for type, shape and dtype kind.
+# What the readers accept (a learner's answer is judged on its values, not its container):
+#   numbers   an exact numpy array, or a (nested, rectangular) list or tuple of numbers; a
+#             number where a 0-d array is asked for; integer arrays where floats are asked for
+#   labels    integer, boolean or integral-valued float arrays (compared as integers)
+#   booleans  boolean arrays, or arrays of 0 and 1 (compared as booleans)
+#   indices   integer arrays only (they index other arrays)
+#   a number  a Python or NumPy scalar, or a 0-d numpy array
+#   a pair    a list or tuple of n items, or an array whose first axis has length n
+# Everything else fails with a message naming what came back; the self-checks use the same
+# readers (`logreg_course.selfcheck`), so a form the grader refuses never reaches it unseen.
+_KIND_NAMES = {"f": "numbers", "i": "integers", "u": "integers", "b": "booleans"}
 
-    `kinds` lists the accepted ``dtype.kind`` letters: ``"f"`` (float; ints
-    too when ``"i"`` is included), ``"iu"`` for integer labels.
+
+def _plain(out):
+    """The numbers inside a (nested) sequence of numbers or arrays, or None."""
+    if isinstance(out, values.Num):
+        return out.value
+    if isinstance(out, values.Arr):
+        return out.array
+    if isinstance(out, values.Seq):
+        items = [_plain(x) for x in out.items]
+        return None if any(x is None for x in items) else items
+    return None
+
+
+def _numeric_array(out):
+    """An ndarray from an array, a number or a rectangular sequence of numbers, else None."""
+    if isinstance(out, values.Arr):
+        return out.array
+    plain = _plain(out)
+    if plain is None:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # ragged lists give a warning or an error
+        try:
+            a = np.array(plain)
+        except (ValueError, TypeError, Warning):
+            return None
+    return a if a.dtype.kind in "biuf" else None
+
+
+def as_array(out: values.Out, what: str, *, shape=None, kinds: str = "f") -> np.ndarray:
+    """The returned values as a numpy array, checked for shape and kind of value.
+
+    `kinds` says what the values are: ``"f"`` numbers (returned as float64;
+    integer arrays are accepted), ``"iu"`` class labels (integers, booleans
+    or integral floats; returned as int64), ``"index"`` indices into an array
+    (integers only), ``"b"`` booleans (booleans or 0/1 numbers; returned as
+    bool). Lists and tuples of numbers are accepted
+    where an array is asked for, and a number where a 0-d array is.
     """
-    wanted = "a numpy array" + (f" of shape {shape}" if shape is not None else "")
-    if not isinstance(out, values.Arr):
+    wanted = "a numpy array" + (f" of shape {tuple(shape)}" if shape is not None else "")
+    a = _numeric_array(out)
+    if a is None or (isinstance(out, values.Num) and shape is not None and tuple(shape) != ()):
         _fail_value(out, what, wanted)
-    a = out.array
     if shape is not None and a.shape != tuple(shape):
         raise Fail(f"{what} should return an array of shape {tuple(shape)}; "
-                   f"it returned shape {a.shape}.")
-    if a.dtype.kind not in kinds:
-        names = {"f": "float", "i": "integer", "u": "unsigned integer", "b": "boolean"}
-        raise Fail(f"{what} should return a {'/'.join(names[k] for k in kinds)} array; "
-                   f"it returned dtype {a.dtype}.")
-    return a.astype(np.float64) if "f" in kinds else a
+                   f"it returned {'shape ' + str(a.shape) if a.ndim else 'a single number'}.")
+    kind = a.dtype.kind
+    if kinds == "index":
+        if kind in "iu":
+            return a.astype(np.int64)
+        raise Fail(f"{what} should return integer indices; it returned dtype {a.dtype} (use "
+                   "np.arange, or .astype(int)).")
+    if kinds == "b":
+        if kind == "b":
+            return a.astype(bool)
+        if kind in "iuf" and np.all((a == 0) | (a == 1)):
+            return a.astype(bool)
+        raise Fail(f"{what} should return booleans (True/False, or 0/1); it returned "
+                   f"{_KIND_NAMES.get(kind, kind)} other than 0 and 1.")
+    if "i" in kinds or "u" in kinds:
+        if kind in "iub":
+            return a.astype(np.int64)
+        if kind == "f" and np.all(np.isfinite(a)) and np.all(a == np.round(a)):
+            return a.astype(np.int64)
+        raise Fail(f"{what} should return integer labels; it returned non-integer numbers "
+                   f"(dtype {a.dtype}).")
+    if kind == "b":
+        raise Fail(f"{what} should return numbers; it returned booleans (dtype bool).")
+    return a.astype(np.float64)
 
 
 def as_float(out: values.Out, what: str) -> float:
-    """A returned real number (Python or NumPy scalar, or a 0-d float array)."""
+    """A returned real number (a Python or NumPy scalar, or a 0-d array)."""
     if isinstance(out, values.Num) and not isinstance(out.value, bool):
         return float(out.value)
-    if isinstance(out, values.Arr) and out.array.shape == () and out.array.dtype.kind in "if":
+    if isinstance(out, values.Arr) and out.array.shape == () and out.array.dtype.kind in "iuf":
         return float(out.array)
     _fail_value(out, what, "a number")
 
 
-def as_pair(out: values.Out, what: str, n: int = 2) -> tuple:
-    """The items of a returned tuple (or list) of length `n`."""
+def as_pair(out: values.Out, what: str, n: int = 2, wanted: str | None = None) -> tuple:
+    """The `n` items of a returned tuple or list (or the rows of an array of length `n`)."""
     if isinstance(out, values.Seq) and len(out.items) == n:
         return out.items
-    _fail_value(out, what, f"a tuple of {n} values")
+    if isinstance(out, values.Arr) and out.array.ndim >= 1 and out.array.shape[0] == n:
+        return tuple(values.Arr(np.array(row)) if np.ndim(row) else values.Num(row.item(), "numpy")
+                     for row in out.array)
+    _fail_value(out, what, wanted or f"a tuple of {n} values")
 
 
 def expect_raises(out: values.Out, exc_name: str, what: str) -> None:

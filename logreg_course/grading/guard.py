@@ -43,8 +43,10 @@ import zlib
 
 import numpy as np
 
-from .calls import Monitor, call_learner, make_audit_hook, stdlib_and_numpy_dirs
-from .checks import Context, Fail, evaluate
+from . import standins
+from .calls import Monitor, make_audit_hook, stdlib_and_numpy_dirs
+from .checks import Context
+from .judge import judge
 from .policy import Policy
 from .specs import get_spec
 
@@ -240,8 +242,8 @@ class _SlotView:
 class Grader:
     """Runs the checks of one assignment against the learner's namespace."""
 
-    __slots__ = ("_ctx", "_monitor", "_namespace", "_policy", "_salt", "_snapshot", "_spec",
-                 "_ufunc_ids", "assignment_id")
+    __slots__ = ("_ctx", "_monitor", "_namespace", "_order", "_policy", "_salt", "_snapshot",
+                 "_spec", "_standins", "_ufunc_ids", "assignment_id")
 
     def __init__(self, assignment_id, namespace, shell=None, salt=None):
         self.assignment_id = assignment_id
@@ -257,9 +259,13 @@ class Grader:
         self._policy = Policy()
         self._ufunc_ids = self._policy.numpy_ufunc_ids
         self._monitor = Monitor(self._policy)
+        text = standins.source(assignment_id)
+        self._standins = standins.load(assignment_id, text)
+        self._order = tuple(standins.graded_order(text))
+        trusted = [self._standins[name] for name in self._order]
         own = [self, self._ctx, self._monitor, self._monitor.hook, self._policy, self._spec,
                self._spec.checks, *self._spec.checks.values(),
-               *(c.build for c in self._spec.checks.values())]
+               *(c.build for c in self._spec.checks.values()), self._standins, *trusted]
         self._snapshot = _Snapshot(shell, own, self._ctx._cache)
 
     def check(self, grade_id: str) -> None:
@@ -276,25 +282,19 @@ class Grader:
                     "the test cannot be trusted and scores 0. Do not patch numpy, logreg_ref, "
                     "builtins, IPython or the grader.")
         check = self._spec[grade_id]
-        calls, verify = check.build(Context(self._salt, cache=self._ctx._cache))
-        outcomes = []
-        for call in calls:
-            fn = self._namespace.get(call.function, _MISSING)
-            if fn is _MISSING:
-                return f"There is no function called {call.function}: run its cell first."
-            outcomes.append(call_learner(fn, call, self._monitor,
-                                         numpy_ufunc_ids=self._ufunc_ids))
-        problem = self._snapshot.problem()
-        if problem:
-            return (f"Your function modified the grading environment ({problem}); "
-                    "it scores 0.")
-        try:
-            evaluate(verify, calls, outcomes)
-        except Fail as exc:
-            return str(exc)
-        finally:
-            del outcomes  # learner objects die here, after the verdict
-        return None
+        snapshot = self._snapshot
+
+        def tampered():
+            changed = snapshot.problem()
+            if changed:
+                return (f"Your function modified the grading environment ({changed}); "
+                        "it scores 0.")
+            return None
+
+        verdict = judge(check, Context(self._salt, cache=self._ctx._cache),
+                        self._namespace.get, self._monitor, ufunc_ids=self._ufunc_ids,
+                        trusted=self._standins, order=self._order, after_calls=tampered)
+        return verdict.message
 
 
 def install(assignment_id: str, shell=None, *, namespace=None, salt=None) -> Grader:

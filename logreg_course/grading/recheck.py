@@ -53,15 +53,23 @@ __all__ = ["CellCheck", "RecheckReport", "extract_learner_code", "recheck_notebo
 
 @dataclass
 class CellCheck:
-    """The re-check's verdict on one grade cell."""
+    """The re-check's verdict on one grade cell.
+
+    ``passed`` is the verdict. A failed cell with a non-empty ``undecided`` is
+    one the re-check could not judge: it failed only because of calls that
+    gave no answer (a time-out, a crash, a shortage of memory, or a set-up the
+    re-check could not reproduce), so a grader should review it; without
+    ``undecided`` the re-check computed a different answer. ``stand_ins``
+    names the learner's earlier functions that were replaced by the course's
+    for the cell to pass (no double penalty).
+    """
 
     grade_id: str
     points: float
     passed: bool
     message: str = ""
-    # the verdict is about a call that never returned a result (the runner crashed or timed
-    # out), not about the learner's answer, so a grader should look
-    no_result: bool = False
+    undecided: str = ""
+    stand_ins: tuple = ()
 
 
 @dataclass
@@ -142,8 +150,31 @@ def extract_learner_code(submission, source) -> list[str]:
     return code
 
 
+#: Time budget of a learner call the kernel did not time (nbgrader's per-cell limit).
+DEFAULT_CALL_SECONDS = 60.0
+#: A call may take this many times as long as its whole grade cell took in the kernel ...
+BUDGET_FACTOR = 5.0
+#: ... and never less than this (the re-check shares the machine with other graders).
+BUDGET_FLOOR = 20.0
+#: Virtual memory of the runner (RLIMIT_AS): at least the kernel's.
+DEFAULT_ADDRESS_SPACE = 8 << 30
+
+
+def call_budget(kernel_seconds: float | None, default: float = DEFAULT_CALL_SECONDS) -> float:
+    """Seconds a re-check call may take: generous, and derived from the kernel's timing.
+
+    >>> call_budget(None), call_budget(0.01), call_budget(9.0)
+    (60.0, 20.0, 45.0)
+    """
+    if kernel_seconds is None:
+        return float(default)
+    return max(BUDGET_FLOOR, BUDGET_FACTOR * float(kernel_seconds))
+
+
 def recheck_notebook(submission, assignment_id: str, *, source=None, salt: int | None = None,
-                     timeout: float = 120.0, call_timeout: float = 10.0,
+                     kernel_seconds: dict | None = None,
+                     call_timeout: float = DEFAULT_CALL_SECONDS,
+                     address_space: int = DEFAULT_ADDRESS_SPACE,
                      python: str | None = None) -> RecheckReport:
     """Re-check `submission` (a path or notebook) against assignment `assignment_id`.
 
@@ -154,50 +185,158 @@ def recheck_notebook(submission, assignment_id: str, *, source=None, salt: int |
         ``solutions/<id>/<id>.ipynb``); only its cell metadata is used.
     salt : int, optional
         Seed of the salted inputs (default: fresh entropy).
-    timeout : float
-        Wall-clock limit for the whole runner process, in seconds.
+    kernel_seconds : dict, optional
+        How long cells took in the grading kernel: grade id -> seconds for the
+        test cells, and ``"learner"`` -> the longest of the other cells. A
+        call's time budget is `call_budget` of its grade cell's time (a
+        top-level statement's, of ``"learner"``); without a timing it is
+        `call_timeout`.
     call_timeout : float
-        Limit for one learner call (and one top-level statement).
+        Budget of a call (or statement) the kernel did not time.
+    address_space : int
+        The runner's virtual-memory limit in bytes (at least the kernel's).
     python : str, optional
         Interpreter for the runner (default: this one).
     """
     from ..assignments import source_notebook
+    from . import standins
 
     start = time.perf_counter()
     spec = get_spec(assignment_id)
     source = source if source is not None else source_notebook(assignment_id)
+    timings = kernel_seconds or {}
     ctx = Context(salt)
-    built, wire_calls = {}, []
+    built = {}
     for gid, check in spec.checks.items():
         calls, verify = check.build(ctx)
-        ids = []
-        for call in calls:
-            ids.append(len(wire_calls))
-            wire_calls.append({"id": len(wire_calls), "function": call.function,
-                               "args": [values.to_json(values.sanitize(a)) for a in call.args],
-                               "kwargs": {k: values.to_json(values.sanitize(v))
-                                          for k, v in call.kwargs.items()},
-                               "strict": call.strict})
-        built[gid] = (calls, verify, ids)
-    nonce = secrets.token_hex(16)
-    job = {"nonce": nonce, "preamble": spec.preamble, "call_timeout": call_timeout,
-           "cells": extract_learner_code(submission, source), "calls": wire_calls}
+        built[gid] = (calls, verify, call_budget(timings.get(gid), call_timeout))
+    standin_text = standins.source(assignment_id)
+    order = standins.graded_order(standin_text)
+    job = {"assignment": assignment_id, "preamble": spec.preamble,
+           "statement_timeout": call_budget(timings.get("learner"), call_timeout),
+           "address_space": int(address_space), "standins": standin_text,
+           "cells": extract_learner_code(submission, source)}
     report = RecheckReport(assignment_id)
-    records, report.problems = _run(job, nonce, timeout, python)
-    report.cell_errors = records.pop("cell_errors", [])
-    for gid, (calls, verify, ids) in built.items():
-        outcomes = [_outcome(records.get(i)) for i in ids]
-        try:
-            evaluate(verify, calls, outcomes)
-            report.cells[gid] = CellCheck(gid, spec[gid].points, True)
-        except Fail as exc:
-            no_result = exc.raised is not None and exc.raised.exc_type == _NO_RESULT
-            report.cells[gid] = CellCheck(gid, spec[gid].points, False, str(exc), no_result)
-        except Exception as exc:  # a verify bug must not pass anyone
-            report.cells[gid] = CellCheck(gid, spec[gid].points, False,
-                                          f"grader error: {type(exc).__name__}: {exc}")
+
+    # Phase 1: the learner's functions as they are.
+    outcomes, cell_errors, report.problems = _run_calls(
+        job, {gid: (calls, budget, ()) for gid, (calls, _, budget) in built.items()},
+        python, address_space)
+    report.cell_errors = cell_errors
+    second = {}
+    for gid, (calls, verify, budget) in built.items():
+        cell = _judge(spec[gid], calls, verify, outcomes[gid], cell_errors, assignment_id)
+        report.cells[gid] = cell
+        names = standins.upstream(order, spec[gid].functions)
+        if not cell.passed and names:
+            second[gid] = (calls, budget, names)
+
+    # Phase 2 (no double penalty): the failed parts once more, with the learner's earlier
+    # graded functions replaced by the course's stand-ins.
+    if second:
+        again, errors, problems = _run_calls(job, second, python, address_space)
+        report.problems += [f"with stand-ins: {p}" for p in problems]
+        for gid, (calls, _, names) in second.items():
+            cell = _judge(spec[gid], calls, built[gid][1], again[gid], errors, assignment_id)
+            if cell.passed:
+                cell.stand_ins = names
+                report.cells[gid] = cell
     report.seconds = time.perf_counter() - start
     return report
+
+
+def _run_calls(job, plan, python, address_space):
+    """Run the runner on the calls of `plan` ({grade id: (calls, budget, stand-in names)}).
+
+    Returns ({grade id: [Outcome]}, the learner's cell errors, problems).
+    """
+    wire, ids = [], {}
+    for gid, (calls, budget, names) in plan.items():
+        ids[gid] = []
+        for call in calls:
+            ids[gid].append(len(wire))
+            wire.append({"id": len(wire), "function": call.function,
+                         "args": [values.to_json(values.sanitize(a)) for a in call.args],
+                         "kwargs": {k: values.to_json(values.sanitize(v))
+                                    for k, v in call.kwargs.items()},
+                         "strict": call.strict, "timeout": budget, "stand_ins": list(names)})
+    nonce = secrets.token_hex(16)
+    # A wall-clock limit for the whole process, a safety net only: every call and statement
+    # has its own budget inside. Start-up, plus every call's budget, plus a statement budget
+    # for each cell.
+    timeout = (60.0 + sum(w["timeout"] for w in wire)
+               + job["statement_timeout"] * (1 + len(job["cells"])))
+    records, problems = _run({**job, "nonce": nonce, "calls": wire}, nonce, timeout, python,
+                             address_space)
+    cell_errors = records.pop("cell_errors", [])
+    return ({gid: [_outcome(records.get(i)) for i in call_ids] for gid, call_ids in ids.items()},
+            cell_errors, problems)
+
+
+#: Exceptions a call raises when the re-check could not reproduce the notebook's set-up
+#: (a cell failed in the runner: an import the runner refuses, IPython's display ...).
+_SETUP_ERRORS = ("NameError", "ImportError")
+
+
+def _undecided_reason(outcome: Outcome, cell_errors) -> str:
+    """Why the re-check has no trustworthy answer for this call ("" if it has one)."""
+    if outcome.undecided:
+        return outcome.undecided
+    value = outcome.value
+    if cell_errors and isinstance(value, values.Raised) and any(
+            value.is_a(name) for name in _SETUP_ERRORS):
+        more = " ..." if len(cell_errors) > 1 else ""
+        return (f"it raised {value.exc_type} after the re-check could not run all of the "
+                f"notebook's code ({cell_errors[0]}{more})")
+    return ""
+
+
+def _judge(check, calls, verify, outcomes, cell_errors, assignment_id) -> CellCheck:
+    """The verdict on one grade cell from its outcomes."""
+    try:
+        evaluate(verify, calls, outcomes)
+        return CellCheck(check.grade_id, check.points, True)
+    except Fail as exc:
+        message = str(exc)
+    except Exception as exc:  # a verify bug must not pass anyone
+        return CellCheck(check.grade_id, check.points, False,
+                         f"grader error: {type(exc).__name__}: {exc}")
+    reasons = {k: _undecided_reason(o, cell_errors) for k, o in enumerate(outcomes)}
+    reasons = {k: r for k, r in reasons.items() if r}
+    if reasons and not any(o.violations for o in outcomes):
+        # Would the cell have passed had the calls without an answer answered right? Then
+        # they alone failed it: nothing was computed wrongly, and a grader should look.
+        filled = list(outcomes)
+        for k in reasons:
+            filled[k] = _standin_outcome(assignment_id, calls[k])
+        try:
+            evaluate(verify, calls, filled)
+        except Exception:  # another call returned a wrong answer: a verdict
+            pass
+        else:
+            why = "; ".join(dict.fromkeys(reasons.values()))
+            return CellCheck(check.grade_id, check.points, False, message, undecided=why)
+    return CellCheck(check.grade_id, check.points, False, message)
+
+
+def _standin_outcome(assignment_id, call) -> Outcome:
+    """The course stand-in's answer to `call` (trusted code, run here)."""
+    import warnings
+
+    import numpy as np
+
+    from . import standins
+    from .calls import copy_input
+
+    fn = getattr(standins.module(assignment_id), call.function)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        try:
+            value = values.sanitize(fn(*(copy_input(a) for a in call.args),
+                                       **{k: copy_input(v) for k, v in call.kwargs.items()}))
+        except Exception as exc:
+            value = values.raised(exc)
+    return Outcome(value)
 
 
 _NO_RESULT = "NoResult"  # the exception name given to a call the runner never answered
@@ -205,18 +344,21 @@ _NO_RESULT = "NoResult"  # the exception name given to a call the runner never a
 
 def _outcome(record) -> Outcome:
     if record is None:
-        return Outcome(values.Raised(_NO_RESULT, "the re-check produced no result for this "
-                                     "call (crash or time-out)", (_NO_RESULT,)))
+        return Outcome(values.Raised(_NO_RESULT, "the re-check got no result for this call",
+                                     (_NO_RESULT,)),
+                       undecided="the re-check got no result for it (its process crashed, "
+                                 "was killed or could not start)")
     try:
+        undecided = str(record.get("undecided", ""))[:200]
+        if undecided:
+            return Outcome(values.Raised(_NO_RESULT, f"the re-check got no result: {undecided}",
+                                         (_NO_RESULT,)), undecided=undecided)
         value = values.from_json(record["value"])
         warnings_ = tuple(str(w)[:300] for w in record.get("warnings", ()))[:20]
         violations = tuple(str(v)[:300] for v in record.get("violations", ()))[:20]
         return Outcome(value, warnings_, violations, float(record.get("seconds", 0.0)))
     except (KeyError, TypeError, ValueError):
         return Outcome(values.Raised("BadResult", "malformed result", ("BadResult",)))
-
-
-_ADDRESS_SPACE = 8 << 30  # bytes of virtual memory for the runner (RLIMIT_AS)
 
 
 def _kill_session(proc):
@@ -227,7 +369,7 @@ def _kill_session(proc):
         proc.kill()
 
 
-def _run(job, nonce, timeout, python):
+def _run(job, nonce, timeout, python, address_space):
     """Run the runner; return ({call id or 'cell_errors': record}, problems)."""
     records, problems = {}, []
     with tempfile.TemporaryDirectory(prefix="logreg-recheck-") as work:
@@ -239,16 +381,18 @@ def _run(job, nonce, timeout, python):
         # inside OpenBLAS then deadlocks in OpenBLAS's fork handler).
         cpu = int(timeout) + 5
         cmd = [python or sys.executable, "-I", "-m", "logreg_course.grading.runner",
-               "--cpu-seconds", str(cpu), "--address-space", str(_ADDRESS_SPACE)]
+               "--cpu-seconds", str(cpu), "--address-space", str(int(address_space))]
+        # (the runner's stderr carries only what happens before learner code runs: a
+        # sandbox that cannot be made, a broken installation)
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=subprocess.DEVNULL, cwd=work, env=env,
+                                stderr=subprocess.PIPE, cwd=work, env=env,
                                 start_new_session=True)
         try:
-            stdout, _ = proc.communicate(json.dumps(job).encode(), timeout=timeout)
+            stdout, stderr = proc.communicate(json.dumps(job).encode(), timeout=timeout)
             code = proc.returncode
         except subprocess.TimeoutExpired:
             _kill_session(proc)
-            stdout, _ = proc.communicate()
+            stdout, stderr = proc.communicate()
             code = None
             problems.append(f"the runner did not finish within {timeout:g} s")
     prefix = nonce + " "
@@ -275,7 +419,9 @@ def _run(job, nonce, timeout, python):
                 records[record["id"]] = record
     records = {k: v for k, v in records.items() if v is not None}
     if not done and code is not None:
-        problems.append(f"the runner stopped early (exit code {code})")
+        said = [ln.strip() for ln in stderr.decode(errors="replace").splitlines() if ln.strip()]
+        problems.append(f"the runner stopped early (exit code {code})"
+                        + (f": {said[-1][:200]}" if said else ""))
     return records, problems
 
 

@@ -15,10 +15,14 @@ runs and is then held only in this module's local variables. Then:
    top-level statement at a time: a failing statement is reported and skipped,
    as a kernel would carry on with the next cell;
 3. each requested call runs through `calls.call_learner` (the same code as in
-   the kernel), under a per-call time limit;
+   the kernel), under its own time budget (the trusted side derives it from
+   what the call's test cell took in the kernel), with the learner's earlier
+   functions replaced by the course's stand-ins where the job asks for it;
 4. each outcome is written, as JSON, on a line that starts with the job's
    nonce, to a duplicate of the original stdout. Learner output goes to
-   /dev/null; a line without the nonce is ignored by the trusted side.
+   /dev/null; a line without the nonce is ignored by the trusted side. A call
+   that ran out of time (even one whose code caught the interrupt) or of
+   memory is marked ``undecided``: the trusted side does not judge it.
 
 The trusted process (`recheck`) compares; this process only reports.
 """
@@ -48,10 +52,12 @@ class _Watchdog(threading.Thread):
         super().__init__(daemon=True)
         self._cond = threading.Condition()
         self._deadline = None
+        self.fired = False  # it interrupted since the last `arm` (a learner may swallow it)
 
     def arm(self, seconds):
         with self._cond:
             self._deadline = time.monotonic() + seconds
+            self.fired = False
             self._cond.notify()
 
     def disarm(self):
@@ -72,6 +78,7 @@ class _Watchdog(threading.Thread):
                     self._cond.wait(left)
                     continue
                 self._deadline = None
+                self.fired = True
                 _thread.interrupt_main()
 
 
@@ -100,6 +107,18 @@ def _make_audit_hook(policy: Policy, monitor: Monitor, read_dirs):
             raise PermissionError(f"not allowed while grading: it {reason}")
 
     return audit
+
+
+def _out_of_memory(value, limit: int, resource) -> bool:
+    """A MemoryError that the process's size explains (not one the learner raised).
+
+    The runner's address space is limited (RLIMIT_AS); a real shortage shows as a
+    resident size of at least a quarter of that limit.
+    """
+    if not (isinstance(value, values.Raised) and value.is_a("MemoryError")) or not limit:
+        return False
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # kB on Linux
+    return peak >= limit // 4
 
 
 def _statements(source: str, label: str):
@@ -162,16 +181,24 @@ def main(argv=None) -> None:
     calls = [(c["id"], Call(c["function"], tuple(values.to_python(values.from_json(a))
                                                    for a in c["args"]),
                             {k: values.to_python(values.from_json(v))
-                             for k, v in c["kwargs"].items()}, bool(c["strict"])))
+                             for k, v in c["kwargs"].items()}, bool(c["strict"])),
+              float(c.get("timeout", 60.0)), tuple(c.get("stand_ins", ())))
              for c in job["calls"]]
-    call_timeout = float(job.get("call_timeout", 10.0))
+    statement_timeout = float(job.get("statement_timeout", 60.0))
+    memory_limit = int(job.get("address_space", 0))
     ufunc_ids = policy.numpy_ufunc_ids
+    # The course's stand-ins (trusted code, see `standins`), compiled before learner code runs.
+    trusted = {}
+    if job.get("standins"):
+        exec(compile(job["standins"], f"<course stand-in: {job.get('assignment', '')}>",
+                     "exec"), trusted)
     import importlib
+    import resource
 
     for name in _PRELOAD:
         importlib.import_module(name)
     sys.addaudithook(_make_audit_hook(policy, monitor, stdlib_and_numpy_dirs()))
-    del job["calls"]
+    del job["calls"], job["standins"]
 
     namespace = {"__name__": "__main__", "__builtins__": __builtins__}
     errors = []
@@ -181,18 +208,18 @@ def main(argv=None) -> None:
             if error:
                 errors.append(error)
                 continue
-            watchdog.arm(call_timeout)
+            watchdog.arm(statement_timeout)
             try:
                 exec(code, namespace)
             except KeyboardInterrupt:
-                errors.append(f"{label}: a statement ran longer than {call_timeout:g} s")
+                errors.append(f"{label}: a statement ran longer than {statement_timeout:g} s")
             except BaseException as exc:  # the kernel would go on to the next cell too
                 errors.append(f"{label}: {type(exc).__name__}: {values.safe_message(exc)}")
             finally:
                 watchdog.disarm()
     emit({"cell_errors": errors[:50]})
 
-    for call_id, call in calls:
+    for call_id, call, seconds, names in calls:
         fn = namespace.get(call.function)
         if fn is None:
             outcome = values.Raised("NameError", f"no function called {call.function}",
@@ -200,20 +227,28 @@ def main(argv=None) -> None:
             emit({"id": call_id, "value": values.to_json(outcome), "warnings": [],
                   "violations": [], "seconds": 0.0})
             continue
-        watchdog.arm(call_timeout)
+        stand_ins = {n: trusted[n] for n in names if n in trusted}
+        record = {"id": call_id}
+        outcome = None
+        watchdog.arm(seconds)
         try:
-            outcome = call_learner(fn, call, monitor, numpy_ufunc_ids=ufunc_ids)
-            value = outcome.value
+            outcome = call_learner(fn, call, monitor, numpy_ufunc_ids=ufunc_ids,
+                                   stand_ins=stand_ins)
         except KeyboardInterrupt:
-            outcome = None
-            value = values.Raised("TimeoutError", f"no result within {call_timeout:g} s",
-                                  ("TimeoutError", "Exception", "BaseException"))
+            pass
         finally:
             watchdog.disarm()
-        emit({"id": call_id, "value": values.to_json(value),
-              "warnings": list(outcome.warnings) if outcome else [],
-              "violations": list(outcome.violations) if outcome else [],
-              "seconds": outcome.seconds if outcome else call_timeout})
+        if outcome is None or watchdog.fired:
+            # the call's time budget ran out (even if the learner's code caught the interrupt
+            # and returned something): the re-check has no answer for it
+            record.update(undecided=f"no result within its time budget of {seconds:g} s",
+                          value=values.to_json(values.NoneOut()), seconds=seconds)
+        else:
+            record.update(value=values.to_json(outcome.value), seconds=outcome.seconds,
+                          warnings=list(outcome.warnings), violations=list(outcome.violations))
+            if _out_of_memory(outcome.value, memory_limit, resource):
+                record["undecided"] = "it ran out of memory"
+        emit(record)
     emit({"done": True})
     os._exit(0)  # no atexit handlers, no learner __del__ after the last line
 

@@ -132,6 +132,13 @@ def sanitize(obj, _depth=0) -> Out:
         return Num(obj.item(), f"numpy.{t.__name__}")
     if obj is None:
         return NoneOut()
+    if t is range:  # a fold given as range(a, b): its integers
+        try:
+            n = _len(obj)
+        except OverflowError:
+            n = MAX_ITEMS + 1
+        if n <= MAX_ITEMS:
+            return Arr(np.arange(obj.start, obj.stop, obj.step, dtype=np.int64))
     if (t is list or t is tuple) and _depth < MAX_DEPTH and _len(obj) <= MAX_ITEMS:
         return Seq(t.__name__, tuple(sanitize(x, _depth + 1) for x in obj))
     return Other(f"{t.__module__}.{t.__qualname__}")

@@ -15,18 +15,22 @@ plain configuration cannot change it).
 from __future__ import annotations
 
 import json
+import time
 
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer
 
-__all__ = ["LAST_CELL", "GradingExecute"]
+__all__ = ["DURATIONS", "LAST_CELL", "GradingExecute"]
 
 #: The cell being executed in this process (index, grade id): names the culprit when a
 #: kernel dies or hangs.
 LAST_CELL: dict = {}
 #: Notebook name -> indexes of the cells whose output was cut (for the report).
 TRUNCATED: dict = {}
+#: Notebook name -> how long its cells took in the kernel: grade id -> seconds for the cells
+#: with one, and "learner" -> the longest of the others (the re-check's time budgets).
+DURATIONS: dict = {}
 
 NOTICE = "\n[output truncated by the grader: this cell printed more than {limit} bytes]\n"
 
@@ -62,7 +66,15 @@ class GradingExecute(Execute):
         meta = cell.get("metadata", {}).get("nbgrader") or {}
         LAST_CELL.clear()
         LAST_CELL.update(index=index, grade_id=meta.get("grade_id"))
-        return super().preprocess_cell(cell, resources, index)
+        start = time.perf_counter()
+        try:
+            return super().preprocess_cell(cell, resources, index)
+        finally:
+            if cell.get("cell_type") == "code":
+                seconds = time.perf_counter() - start
+                times = DURATIONS.setdefault(self._notebook_name(), {})
+                key = meta.get("grade_id") if meta.get("grade") else "learner"
+                times[key] = max(times.get(key, 0.0), seconds)
 
     def output(self, outs, msg, display_id, cell_index):
         msg_type = msg["msg_type"]

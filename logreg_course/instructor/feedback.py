@@ -137,7 +137,7 @@ class FeedbackSummary(Preprocessor):
                 score = float(score)
                 row["score_text"] = f"{score:g}"
                 if score >= points:
-                    row.update(state="full", why="")
+                    row.update(state="full", why=self._review_note(m["grade_id"], last_answer))
                 else:
                     row.update(state="lost", why=self._why(cell, m, last_answer))
             rows.append(row)
@@ -173,6 +173,17 @@ class FeedbackSummary(Preprocessor):
         first = (cell.get("source", "").strip().splitlines() or [m["grade_id"]])[0]
         first = re.sub(r"^#\s*Graded\s*\([^)]*\)\s*:?\s*", "", first).lstrip("# ").strip()
         return first or m["grade_id"]
+
+    @staticmethod
+    def _review_note(grade_id, answer) -> str:
+        """The integrity check's note on a test whose points stand for review ("" if none)."""
+        from .integrity import COMMENT_PREFIX
+
+        comment = str(_meta(answer).get("comment") or "") if answer is not None else ""
+        for line in comment.splitlines():
+            if line.startswith(COMMENT_PREFIX) and f"{grade_id}:" in line:
+                return line[:600]
+        return ""
 
     @staticmethod
     def _why(cell, m, answer):

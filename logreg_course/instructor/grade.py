@@ -409,6 +409,7 @@ def _grade_one(w: _Worker, student: str, previous: dict | None) -> dict:
         before = {n: _manual_state(gb, aid, n, student) for n in w.notebooks}
     execute.LAST_CELL.clear()
     execute.TRUNCATED.clear()
+    execute.DURATIONS.clear()
     if w.factory is not None:
         w.factory.last_kernel_log = ""
     t1 = time.perf_counter()
@@ -436,6 +437,9 @@ def _grade_one(w: _Worker, student: str, previous: dict | None) -> dict:
             flags.extend(_runtime_flags(nbformat.read(str(path), as_version=4), n,
                                         execute.TRUNCATED.get(n, ())))
     t2 = time.perf_counter()
+    # what the scan found that proves tampering: then a re-check that cannot decide does not
+    # leave the points standing
+    tampering = [f"{f.where}: {f.message}" for f in flags if f.severity == "high"]
     for n in w.notebooks:
         if not w.opts["recheck"]:
             continue
@@ -444,18 +448,19 @@ def _grade_one(w: _Worker, student: str, previous: dict | None) -> dict:
             problem = w.recheck_reason
         elif n in pre.notebooks:
             try:
-                # a statement of the learner's may take as long as a cell may in the kernel
+                # each call's time budget comes from what its test cell took in the kernel
                 report = integrity.run_recheck(
                     pre.notebooks[n], aid, str(course.source_notebook(aid, n)),
-                    python=w.recheck_python, call_timeout=min(10.0, float(w.cell_timeout)),
-                    timeout=max(120.0, 4.0 * w.cell_timeout))
+                    python=w.recheck_python, kernel_seconds=execute.DURATIONS.get(n, {}),
+                    call_timeout=float(w.cell_timeout),
+                    address_space=max(int(w.opts["memory"]), 8 << 30))
             except Exception as exc:  # a re-check failure must never pass anyone
                 problem = f"the re-check failed: {type(exc).__name__}: {exc}"
         if report is None and not problem:
             continue
         with course.gradebook() as gb:
             outcome = integrity.reconcile(gb, aid, n, student, report, w.sources[n],
-                                          recheck_problem=problem)
+                                          recheck_problem=problem, tampering=tampering)
         res["integrity"][n] = outcome.to_dict()
         if outcome.zeroed:
             first = outcome.cells[outcome.zeroed[0]]
@@ -464,11 +469,12 @@ def _grade_one(w: _Worker, student: str, previous: dict | None) -> dict:
                 "recheck", "high", ", ".join(outcome.zeroed[:3])
                 + (f" (+{len(outcome.zeroed) - 3})" if len(outcome.zeroed) > 3 else ""),
                 f"{lost:g} point(s) on {len(outcome.zeroed)} test(s) removed: they passed in "
-                f"the kernel but failed when re-run outside it (first: {first.grade_id}: "
-                f"{first.message[:160]})"))
+                f"the kernel but not when re-run outside it (first: {first.grade_id}: "
+                f"{first.reason[:160]})"))
         for gid in outcome.review:
-            flags.append(scan.Flag("recheck", "info", gid, "the re-check produced no result "
-                                   "for this test; marked for review"))
+            flags.append(scan.Flag(
+                "review", "medium", gid, f"points kept, for review: the re-check could not "
+                f"confirm the test ({outcome.cells[gid].reason[:160]})"))
         if outcome.problem:
             flags.append(scan.Flag("recheck", "info", n, f"re-check problem: {outcome.problem}"))
     res["timings"]["recheck"] = time.perf_counter() - t2

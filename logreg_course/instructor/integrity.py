@@ -1,4 +1,4 @@
-"""The integrity pass: re-check outside the kernel and take back undeserved points.
+"""The integrity pass: re-check outside the kernel, and act only on what it proves.
 
 After nbgrader has graded a submission in its (sandboxed) kernel, the
 out-of-kernel re-check (`logreg_course.grading.recheck`) runs the learner's
@@ -8,15 +8,24 @@ functions on new inputs and compares the outputs with ``logreg_ref`` in this
 kernel (an input transformer that rewrote the hidden tests, a patched grader)
 cannot reach that process.
 
-`reconcile` then compares the two verdicts per grade cell. Where nbgrader gave
-points that the re-check does not confirm, the points go: the cell's
-``auto_score`` becomes 0, it is marked as needing manual grading, and the
-answer cell gets an automatic comment saying why (formgrader and the feedback
-show it). A grader who disagrees enters a manual score, which nbgrader always
-prefers to the automatic one; re-grading never touches manual scores.
+`reconcile` then compares the two verdicts per grade cell where nbgrader gave
+points that the re-check does not confirm. A grader makes two promises, no
+undeserved points and no honest work losing points, so it tells two cases
+apart:
 
-Where the re-check could not run at all (a crash of its runner, a time-out),
-nothing is taken away: the cell is only marked for a grader's review.
+* the re-check **computed a different answer** (the learner's function ran to
+  the end and returned something wrong, or raised), or the static scan found
+  **tampering** (an input transformer, a replaced grader ...): the points go.
+  The cell's ``auto_score`` becomes 0, it is marked as needing manual
+  grading, and the answer cell gets an automatic comment saying why;
+* the re-check **could not decide** (a call ran past its time budget, the
+  runner crashed, ran out of memory or could not start, or a cell of the
+  notebook could not run outside the kernel): the points stand, the cell is
+  marked for a grader's **review**, and the comment says why.
+
+Formgrader and the feedback show the comments. A grader who disagrees enters a
+manual score, which nbgrader always prefers to the automatic one; re-grading
+never touches manual scores.
 
 The re-check's runner is itself started inside the sandbox (`sandbox.enter`)
 when the sandbox is available, via a small wrapper script given to the
@@ -60,6 +69,8 @@ class CellVerdict:
     recheck_passed: bool | None
     message: str = ""
     action: str = ""  # "zeroed", "review" or ""
+    reason: str = ""  # why: the different answer, the tampering, or why it is undecided
+    stand_ins: tuple = ()  # earlier functions replaced by the course's for it to pass
 
 
 @dataclass
@@ -96,17 +107,18 @@ def sandboxed_python(wrapper_dir: str, plan_file: str) -> str:
 
 
 def run_recheck(notebook_path: str, assignment: str, source_path: str, *, python=None,
-                timeout: float = 120.0, call_timeout: float = 10.0):
+                kernel_seconds=None, call_timeout: float = 60.0, address_space: int = 8 << 30):
     """Run the out-of-kernel re-check; return its report (or raise)."""
     from ..grading.recheck import recheck_notebook
 
     return recheck_notebook(notebook_path, assignment, source=source_path, python=python,
-                            timeout=timeout, call_timeout=call_timeout)
+                            kernel_seconds=kernel_seconds, call_timeout=call_timeout,
+                            address_space=address_space)
 
 
 def reconcile(gb, assignment: str, notebook: str, student: str, report, source_nb,
-              *, recheck_problem: str = "") -> IntegrityResult:
-    """Compare nbgrader's auto scores with `report`; zero what the re-check refutes.
+              *, recheck_problem: str = "", tampering=()) -> IntegrityResult:
+    """Compare nbgrader's auto scores with `report`; act on what the re-check proves.
 
     Parameters
     ----------
@@ -116,6 +128,9 @@ def reconcile(gb, assignment: str, notebook: str, student: str, report, source_n
         The re-check's verdicts (None: it could not run).
     source_nb : NotebookNode
         The source notebook (to find each grade cell's answer cell).
+    tampering : list of str
+        What the static scan found that proves tampering (its high-severity
+        findings); with any, a re-check that cannot decide takes the points too.
     """
     result = IntegrityResult(ran=report is not None and not recheck_problem,
                              problem=recheck_problem)
@@ -131,24 +146,37 @@ def reconcile(gb, assignment: str, notebook: str, student: str, report, source_n
         grade = grades.get(gid)
         if grade is None:
             continue
-        verdict = CellVerdict(gid, check.points, grade.auto_score, check.passed, check.message)
+        verdict = CellVerdict(gid, check.points, grade.auto_score, check.passed, check.message,
+                              stand_ins=tuple(check.stand_ins))
         result.cells[gid] = verdict
         if check.passed or not grade.auto_score:
             continue
-        if result.problem and check.no_result:
-            verdict.action = "review"
-            grade.needs_manual_grade = True
+        points = grade.auto_score
+        why = check.message.strip().rstrip(":").strip()
+        grade.needs_manual_grade = True
+        if check.undecided and not tampering:
+            verdict.action, verdict.reason = "review", check.undecided
+            comments.setdefault(answer_of.get(gid), []).append(
+                f"{COMMENT_PREFIX}{gid}: the test passed in the notebook, and the re-check "
+                f"that runs your functions again outside the notebook could not confirm it "
+                f"({check.undecided}). Your {points:g} point(s) stand; an instructor will "
+                "review this.")
             continue
         verdict.action = "zeroed"
-        points = grade.auto_score
+        if check.undecided:
+            verdict.reason = f"tampering ({'; '.join(tampering)[:200]}); {check.undecided}"
+            cause = (f"the grader found signs of tampering ({'; '.join(tampering)[:200]}) and "
+                     f"the re-check outside the notebook could not confirm the result "
+                     f"({check.undecided})")
+        else:
+            verdict.reason = f"different answer: {why}"
+            cause = (f"the re-check that runs your functions again outside the notebook, on "
+                     f"new inputs, computed a different answer ({why})")
         grade.auto_score = 0.0
-        grade.needs_manual_grade = True
-        why = check.message.strip().rstrip(":").strip()
         comments.setdefault(answer_of.get(gid), []).append(
             f"{COMMENT_PREFIX}{gid} scored 0 instead of {points:g}: the test passed in the "
-            f"notebook, but failed when it ran again on your functions outside the notebook "
-            f"({why}), so the notebook's result cannot be trusted. An instructor reviews "
-            "this and can restore the points.")
+            f"notebook, but {cause}, so the notebook's result cannot be trusted. An instructor "
+            "reviews this and can restore the points.")
     if report is None and recheck_problem:
         for grade in grades.values():
             if grade.auto_score:

@@ -242,6 +242,16 @@ def _section(course, data: AssignmentData) -> str:
         score = data.students.get(s, {}).get("score")
         rows.append((_e(s), items, _e(removed), "–" if score is None else f"{score:g}"))
     out.append(_table(["student", "findings", "points removed from", "score"], rows, num=(3,)))
+    out.append("<h3>Points kept for review (the re-check could not decide)</h3>")
+    out.append("<p class=\"meta\">The test passed in the notebook; the re-check outside it "
+               "got no answer (a time-out, a crash, a shortage of memory, or notebook code "
+               "that cannot run outside the kernel), so nothing proves the result wrong. The "
+               "points stand until you change them in the formgrader.</p>")
+    review = [(_e(s), _e(g), _e(c.get("reason", "")))
+              for s, e in sorted(data.ledger.items())
+              for v in e.get("integrity", {}).values()
+              for g, c in v.get("cells", {}).items() if c.get("action") == "review"]
+    out.append(_table(["student", "test", "why the re-check could not decide"], review))
     out.append("<h3>Waiting for manual grading</h3>")
     groups: dict = {}
     for s, cells in sorted(data.needs_manual.items()):

@@ -55,8 +55,22 @@ def honest(source, student):
     right = _answers(source)
     wrong = dict(right, sigmoid_answer=MISTAKES["01-sigmoid"]["sigmoid_answer"],
                  predict_answer=MISTAKES["01-sigmoid"]["predict_answer"])
+    # correct but slow: each call of predict takes half a second (two seconds for a test cell,
+    # well within the kernel's limit); the re-check gives each call a budget from that time
+    slow = dict(right, predict_answer="import time\n\n\n" + right["predict_answer"].replace(
+        "    return (predict_proba", "    time.sleep(0.5)\n    return (predict_proba"))
+    # correct, with pandas (which only the notebook can import): the re-check cannot decide
+    # predict_proba's parts, so their points stand for a review
+    pandas = dict(right, predict_proba_answer=(
+        "import pandas as pd\n\n\n"
+        "def predict_proba(X, w, b):\n"
+        "    return pd.Series(sigmoid(X @ w + b)).to_numpy()\n"))
     return {
         "h-correct": ({NB: _bytes(fill(student, right))}, {"auto": 17.0}),
+        "h-slow": ({NB: _bytes(fill(student, slow))}, {"auto": 17.0, "no-flag": "recheck"}),
+        "h-pandas": ({NB: _bytes(fill(student, pandas))},
+                     {"auto": 17.0, "review": {"predict_proba_values",
+                                               "predict_proba_breast_cancer"}}),
         # unstable sigmoid: -2 (stability); threshold on logits: -2 (both predict parts)
         "h-partial": ({NB: _bytes(fill(student, wrong))}, {"auto": 13.0}),
         "h-blank": ({NB: _bytes(student)}, {"auto": 0.0}),

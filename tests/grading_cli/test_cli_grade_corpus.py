@@ -29,11 +29,35 @@ def test_the_batch_finishes_and_names_every_failure(graded_class):
     assert len(graded) > len(failed)
 
 
-def test_honest_submissions_get_exactly_their_points(graded_class):
+HONEST = ["h-correct", "h-partial", "h-blank", "h-slow", "h-pandas"]
+
+
+@pytest.mark.parametrize("student", HONEST)
+def test_honest_submissions_get_exactly_their_points(graded_class, student):
+    expect, entry = graded_class["expect"][student], graded_class["ledger"][student]
     with gradebook(graded_class["root"]) as gb:
-        for student in ("h-correct", "h-partial", "h-blank"):
-            want = graded_class["expect"][student]["auto"]
-            assert autograded_score(gb, student) == pytest.approx(want), student
+        assert autograded_score(gb, student) == pytest.approx(expect["auto"]), entry["flags"]
+    if "no-flag" in expect:
+        assert not [f for f in entry["flags"] if f["kind"] == expect["no-flag"]], entry["flags"]
+
+
+def test_a_recheck_that_cannot_decide_keeps_the_points_for_review(graded_class):
+    """h-pandas: the re-check cannot import pandas, so it has no answer for predict_proba: the
+    points stand, the cells wait for a grader, and the report and the feedback say why."""
+    root, student = graded_class["root"], "h-pandas"
+    review = graded_class["expect"][student]["review"]
+    cells = graded_class["ledger"][student]["integrity"]["01-sigmoid"]["cells"]
+    assert {g for g, c in cells.items() if c["action"] == "review"} == review
+    assert not [g for g, c in cells.items() if c["action"] == "zeroed"]
+    assert all("could not run all of the notebook's code" in cells[g]["reason"] for g in review)
+    with gradebook(root) as gb:
+        sub = gb.find_submission_notebook("01-sigmoid", ASSIGNMENT, student)
+        grades = {g.name: g for g in sub.grades}
+        for gid in review:
+            assert grades[gid].auto_score == grades[gid].max_score
+            assert grades[gid].needs_manual_grade
+        comment = gb.find_comment("predict_proba_answer", "01-sigmoid", ASSIGNMENT, student)
+        assert "point(s) stand; an instructor will review this" in comment.auto_comment
 
 
 MALFORMED = [
@@ -124,7 +148,7 @@ def test_sandbox_is_reported(graded_class):
 
 def test_feedback_explains_without_hidden_tests(graded_class):
     root = graded_class["root"]
-    students = ["h-partial", "a-input-transformer", "a-before-setup", "m-renamed"]
+    students = ["h-partial", "h-pandas", "a-input-transformer", "a-before-setup", "m-renamed"]
     proc = run_cli("feedback", ASSIGNMENT, "--course", root, "--students", *students, check=0)
     assert "LEAK" not in proc.stderr
     from logreg_course.instructor.feedback import _text_of
@@ -142,6 +166,9 @@ def test_feedback_explains_without_hidden_tests(graded_class):
     assert "not numerically stable" in pages["h-partial"]
     assert "Integrity check: sigmoid_values scored 0" in pages["a-input-transformer"]
     assert "graded as 01-sigmoid.ipynb" in pages["m-renamed"]
+    # points that stand for a review say so, with the reason
+    assert "predict_proba_values: the test passed in the notebook" in pages["h-pandas"]
+    assert "could not run all of the notebook's code" in pages["h-pandas"]
     # a learner whose notebook could not be graded gets no page, and the command says why
     proc = run_cli("feedback", ASSIGNMENT, "--course", root, "--students", "m-invalid-json",
                    check=0)
@@ -158,8 +185,12 @@ def test_export_report_lists_flagged_and_ungraded(graded_class, tmp_path):
     report = (tmp_path / "report.html").read_text()
     assert report.count("data:image/png;base64,") == 2  # score histogram and pass rates
     for section in ("Could not be graded", "Flagged by the integrity pass",
+                    "Points kept for review (the re-check could not decide)",
                     "Waiting for manual grading", "Slowest submissions"):
         assert section in report
+    review = report.split("Points kept for review")[1].split("<h3>")[0]
+    assert "h-pandas" in review and "predict_proba_values" in review
+    assert "h-correct" not in review and "h-slow" not in review
     for student in ("m-invalid-json", "m-kernel-killed", "a-input-transformer",
                     "a-numpy-patch"):
         assert student in report

@@ -33,7 +33,6 @@ from __future__ import annotations
 import numpy as np
 
 from .. import reference as ref
-from .. import values
 from ..calls import Call
 from ..checks import (
     SIGMOID_PREAMBLE,
@@ -360,12 +359,10 @@ def kfold_values(ctx):
     def verify(outcomes):
         for (n, k), out in zip(cases, outcomes, strict=True):
             what = f"kfold_indices({n}, {k})"
-            if not (isinstance(out.value, values.Seq) and len(out.value.items) == k):
-                raise Fail(f"{what} should return a list of {k} arrays of indices; it returned "
-                           f"{out.value.describe()}.")
+            folds = as_pair(out.value, what, n=k, wanted=f"a list of {k} arrays of indices")
             expected = ref.kfold_indices(n, k)
-            for j, (item, want) in enumerate(zip(out.value.items, expected, strict=True)):
-                got = as_array(item, f"fold {j} of {what}", kinds="iu")
+            for j, (item, want) in enumerate(zip(folds, expected, strict=True)):
+                got = as_array(item, f"fold {j} of {what}", kinds="index")
                 if got.shape != want.shape or not np.array_equal(got, want):
                     sizes = [len(e) for e in expected]
                     raise Fail(f"{what}: fold {j} is wrong. The folds hold the test indices "
