@@ -157,12 +157,16 @@ BREAST_CANCER_FEATURES = ("mean radius", "mean texture", "mean smoothness", "mea
 
 
 def breast_cancer():
-    """All 30 standardised breast-cancer features, the labels and the feature names."""
+    """All 30 standardised breast-cancer features, the labels and the feature names.
+
+    y = 1 for a malignant tumour, as in the chapters and the notebooks (scikit-learn's file
+    codes benign as 1).
+    """
     from sklearn.datasets import load_breast_cancer
 
     data = load_breast_cancer()
     X = (data.data - data.data.mean(axis=0)) / data.data.std(axis=0)
-    return X, data.target.astype(float), tuple(data.feature_names)
+    return X, 1.0 - data.target, tuple(data.feature_names)
 
 
 def breast_cancer_subset():
@@ -434,11 +438,11 @@ def breast_cancer_validation():
 
 
 def breast_cancer_raw():
-    """The 30 breast-cancer features as measured (not standardised) and the labels."""
+    """The 30 breast-cancer features as measured (not standardised), y = 1: malignant."""
     from sklearn.datasets import load_breast_cancer
 
     data = load_breast_cancer()
-    return data.data.copy(), data.target.astype(float)
+    return data.data.copy(), 1.0 - data.target
 
 
 def _standardised(loader):
