@@ -15,7 +15,7 @@ help:
 	@echo "make book        build the course website into _build/html and open it"
 	@echo "make book-instructor  the website plus solutions, into _build/instructor/html"
 	@echo "make test        install everything and run the whole test suite"
-	@echo "make lab         open the student notebooks in JupyterLab"
+	@echo "make lab         open the student notebooks in JupyterLab (a learner's install, .venv-learner)"
 	@echo "make lint        ruff"
 	@echo "make exercises   regenerate chapters/exercises/ from solutions/ (nbgrader)"
 	@echo "instructors (README, 'For instructors'; or run .venv/bin/logreg-course --help):"
@@ -59,8 +59,19 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-lab: $(STAMP)
-	$(BIN)/jupyter lab chapters/exercises $(if $(filter 0,$(shell id -u)),--allow-root)
+# A learner's environment, apart from the developers' .venv: the course with what the
+# notebooks need and JupyterLab (pyproject's `learner` extra), pinned like everything else.
+LEARNER_VENV  := .venv-learner
+LEARNER_STAMP := $(LEARNER_VENV)/.installed
+
+$(LEARNER_STAMP): pyproject.toml requirements/constraints.txt
+	test -x $(LEARNER_VENV)/bin/python || $(PYTHON) -m venv $(LEARNER_VENV)
+	$(LEARNER_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LEARNER_VENV)/bin/python -m pip install --quiet -c requirements/constraints.txt -e ".[learner]"
+	touch $(LEARNER_STAMP)
+
+lab: $(LEARNER_STAMP)
+	$(LEARNER_VENV)/bin/jupyter lab chapters/exercises $(if $(filter 0,$(shell id -u)),--allow-root)
 
 # --- instructors: thin wrappers over `logreg-course` (COURSE=path/to/private/course) --------
 COURSE ?= .
