@@ -10,6 +10,10 @@ A term, in commands (README's instructor guide walks through it)::
     logreg-course export                       # grades.csv + report.html
     logreg-course check                        # the course itself is sound
 
+and one for learners, which needs only a learner's install (no nbgrader)::
+
+    logreg-course validate 01-sigmoid.ipynb    # ready to hand in? (exit 1 if not)
+
 Every command works on a course root (``--course``, default: the working folder
 if it holds ``nbgrader_config.py``, else this repository) and its gradebook
 (``--db``, default: the root's ``gradebook.db``; e.g. a PostgreSQL URL).
@@ -149,6 +153,15 @@ def cmd_check(args) -> int:
     return result.exit_code
 
 
+def cmd_validate(args) -> int:
+    from .handin import DEFAULT_TIMEOUT, validate
+
+    report = validate(args.notebook, assignment=args.assignment,
+                      timeout=args.timeout or DEFAULT_TIMEOUT, run=not args.no_run)
+    print(report.render(), file=sys.stderr if report.error else sys.stdout, flush=True)
+    return report.exit_code
+
+
 # --- the parser ------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -258,6 +271,23 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--jobs", "-j", type=int, default=0)
     k.add_argument("--sandbox", choices=("auto", "require", "off"), default="auto")
     k.set_defaults(func=cmd_check)
+
+    v = sub.add_parser("validate", help="a learner's check before hand-in (exit 1 if not ready)",
+                       description="Is NOTEBOOK ready to hand in? Checks that it is a readable "
+                       "notebook of the course with every graded cell and its grading marks "
+                       "(writes <name>.repaired.ipynb beside it when marks can be put back; "
+                       "the file itself is never changed), runs a copy top to bottom in a "
+                       "fresh kernel within the time limit per cell, and reports failing "
+                       "self-checks and what the grader's scan would flag. Exit 0: ready; "
+                       "1: something is wrong; 2: the check could not run.")
+    v.add_argument("notebook", type=Path)
+    v.add_argument("--assignment", metavar="ID",
+                   help="the assignment it must be (default: from its name or its cells)")
+    v.add_argument("--timeout", type=float, default=None,
+                   help="seconds per cell (default: the grader's, 60)")
+    v.add_argument("--no-run", action="store_true",
+                   help="only the checks of the file, without running it")
+    v.set_defaults(func=cmd_validate)
     return parser
 
 

@@ -38,7 +38,7 @@ __all__ = [
     "check_penalised_objective", "check_precision_recall_f1", "check_predict",
     "check_predict_proba", "check_predict_softmax", "check_roc_auc", "check_sigmoid",
     "check_sigmoid_derivative", "check_sigmoid_stable", "check_softmax",
-    "check_threshold_for_recall", "check_two_classes", "check_wald_ci",
+    "check_threshold_for_recall", "check_two_classes", "check_wald_ci", "ready_to_hand_in",
 ]
 
 #: Published Stata results for the spector logit (Greene; statsmodels' test suite).
@@ -1249,25 +1249,68 @@ def _previewing(check, assignment, grade_ids, names):
     def run(*args, **kwargs):
         _PENDING[:] = [(assignment, grade_ids, dict(zip(names, args, strict=False)))]
         try:
-            return check(*args, **kwargs)
-        except NotImplementedError:  # an unanswered stub: the learner's own traceback
+            try:
+                result = check(*args, **kwargs)
+            except NotImplementedError:  # an unanswered stub: the learner's own traceback
+                raise
+            except AssertionError:
+                raise
+            except Exception as exc:
+                # the hand examples could not be read: say why, and what the graded tests say
+                who = exc.__dict__.get("_lrc_learner")
+                report = _Report(check.__name__.removeprefix("check_").replace("_", " "))
+                report.problems.append(
+                    f"your {who} raised {type(exc).__name__}: {exc}" if who else
+                    f"the self-check could not read your function's answer "
+                    f"({type(exc).__name__}: {exc}); see what the graded tests say")
+                report.done()
+        except NotImplementedError:
+            _record(check.__name__, "not answered", "a function still raises "
+                    "NotImplementedError: write it")
             raise
-        except AssertionError:
+        except AssertionError as exc:
+            _record(check.__name__, "failed", str(exc).splitlines()[0] if str(exc) else "")
             raise
-        except Exception as exc:
-            # the hand examples could not be read: say why, and what the graded tests say
-            who = exc.__dict__.get("_lrc_learner")
-            report = _Report(check.__name__.removeprefix("check_").replace("_", " "))
-            report.problems.append(
-                f"your {who} raised {type(exc).__name__}: {exc}" if who else
-                f"the self-check could not read your function's answer "
-                f"({type(exc).__name__}: {exc}); see what the graded tests say")
-            report.done()
+        except BaseException as exc:
+            _record(check.__name__, "failed", f"{type(exc).__name__}: {exc}"[:200])
+            raise
         finally:
             _PENDING.clear()
+        _record(check.__name__, "passed", "")
+        return result
     return run
 
 
 for _name, (_aid, _gids, _names) in PREVIEWS.items():
     globals()[_name] = _previewing(globals()[_name], _aid, _gids, _names)
 del _name, _aid, _gids, _names
+
+
+# --- before hand-in ------------------------------------------------------------------------
+
+#: The self-checks run in this kernel: name -> (status, detail), the latest run of each;
+#: status is "passed", "failed" or "not answered". `ready_to_hand_in` reports them.
+RESULTS: dict = {}
+
+
+def _record(name, status, detail):
+    RESULTS.pop(name, None)  # keep the order of the latest runs
+    RESULTS[name] = (status, detail)
+
+
+def ready_to_hand_in(assignment_id):
+    """The notebook's last cell: is this notebook ready to hand in? (Prints; no points.)
+
+    Says which of the assignment's self-checks this kernel ran and how they did, checks
+    the *saved* notebook file as the grader will read it (`logreg_course.handin`: grading
+    marks, deleted or copied cells, the grader's scan; not a run in a fresh kernel), and
+    prints the command for the full check, ``logreg-course validate``. In a grading kernel
+    (the grader is installed) it does nothing.
+    """
+    import sys
+
+    if "logreg_course.grading.guard" in sys.modules:
+        return
+    from . import handin
+
+    handin.report_in_kernel(assignment_id, RESULTS, PREVIEWS)

@@ -271,3 +271,46 @@ def test_standins_are_the_solutions_now(aid):
 
     assert standins.source(aid) == standins.generate(aid), (
         f"the stand-ins of {aid} drifted from solutions/{aid}: run `make exercises`")
+
+
+@pytest.mark.parametrize("aid", ASSIGNMENTS)
+def test_setup_bootstrap_is_current(aid):
+    """The set-up cell installs this version of the course from the site in _config.yml."""
+    from logreg_course.assignments import bootstrap_block, course_version, site_address
+
+    nb = _nb(source_notebook(aid))
+    setup = next(c for c in nb.cells if c.cell_type == "code")
+    visible = setup.source.split("### END HIDDEN TESTS\n", 1)[1]
+    expected = bootstrap_block(site_address(), course_version())
+    stale = f"the set-up block of solutions/{aid} is stale: run `make exercises` and commit"
+    assert visible.startswith(expected), stale
+    assert nb.metadata.get("logreg_course", {}).get("version") == course_version(), stale
+    student = _nb(student_notebook(aid))
+    assert student.metadata["logreg_course"]["version"] == course_version(), stale
+    assert next(c for c in student.cells if c.cell_type == "code").source.startswith(expected)
+
+
+def test_bootstrap_writer_keeps_the_hidden_part_and_replaces_its_own_block():
+    from logreg_course.assignments import bootstrap_block, bootstrap_of, with_bootstrap
+
+    hidden = '### BEGIN HIDDEN TESTS\nx = 1\n### END HIDDEN TESTS\n'
+    old = with_bootstrap(hidden + "import numpy as np\n", bootstrap_block("", "0.0.1"))
+    new = with_bootstrap(old, bootstrap_block("https://example.org/course/", "0.2.0"))
+    assert new.startswith(hidden) and new.endswith("import numpy as np\n")
+    assert new.count("course set-up") == 2  # one block: its two marker lines
+    assert "'https://example.org/course'" in bootstrap_of(new)
+    assert "logreg_course-0.2.0-py3-none-any.whl" in bootstrap_of(new)
+    with pytest.raises(ValueError):
+        with_bootstrap("import numpy as np\n", bootstrap_block("", "0.0.1"))
+
+
+@pytest.mark.parametrize("aid", ASSIGNMENTS)
+def test_last_cell_is_the_locked_handin_check(aid):
+    from logreg_course.handin import HANDIN_CELL
+
+    last = _nb(source_notebook(aid)).cells[-1]
+    m = _meta(last)
+    assert last.cell_type == "code"
+    assert (m["grade_id"], m["locked"], m["grade"], m["solution"]) == (HANDIN_CELL, True,
+                                                                     False, False)
+    assert f'selfcheck.ready_to_hand_in("{aid}")' in last.source

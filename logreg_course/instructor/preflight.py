@@ -40,7 +40,8 @@ import nbformat
 
 from .names import match_notebook
 
-__all__ = ["MAX_NOTEBOOK_BYTES", "Preflight", "stage", "submission_digest"]
+__all__ = ["MAX_NOTEBOOK_BYTES", "Preflight", "Unreadable", "read_notebook", "repair",
+           "stage", "submission_digest", "valid_metadata"]
 
 MAX_NOTEBOOK_BYTES = 20 << 20
 _SKIP_DIRS = {".ipynb_checkpoints", "__pycache__", ".git"}
@@ -287,6 +288,25 @@ def _repair_ids(nb, notes) -> None:
     nb["nbformat"], nb["nbformat_minor"] = 4, max(int(nb.get("nbformat_minor", 5)), 5)
     if fixed:
         notes.append(f"{fixed} missing or duplicate cell id(s) assigned")
+
+
+# --- the same checks for one notebook (the learner's hand-in check uses them) ---------------
+
+Unreadable = _Unreadable
+valid_metadata = _valid_meta
+
+
+def read_notebook(path) -> nbformat.NotebookNode:
+    """Read a submitted notebook; raise `Unreadable` with a one-line reason."""
+    return _load(Path(path))
+
+
+def repair(nb, template) -> list[str]:
+    """Repair cell ids and nbgrader metadata of `nb` in place (as `stage` does); the notes."""
+    notes: list[str] = []
+    _repair_ids(nb, notes)
+    _repair_metadata(nb, template, notes)
+    return notes
 
 
 # --- staging -------------------------------------------------------------------------------
