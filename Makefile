@@ -36,6 +36,7 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 # in _build/.jupyter_cache, so an unchanged page is not run again.
 book: $(STAMP)
 	$(BIN)/jupyter-book build --warningiserror --nitpick --keep-going .
+	$(BIN)/python scripts/publish_notebooks.py _build/html
 	@$(BIN)/python scripts/open_book.py
 
 # The public site plus the solution notebooks (rendered, not run): never publish it.

@@ -1,19 +1,24 @@
-"""Helpers and the session fixture for the book tests (test_book_build, test_site_browser).
+"""Helpers and the session fixtures for the book tests (test_book_build, test_site_browser,
+test_learner_anywhere).
 
 The public book is built ONCE per test session, from scratch, in a temporary copy of
 the repository (so the developer's own _build/ and its cache neither help nor hide
-anything), with exactly the flags of `make book`. Tests that need a modified book
+anything), with exactly the flags and steps of `make book`, and served ONCE per session
+on 127.0.0.1 (`served_book`). Tests that need a modified book
 (a failing cell, a dummy solution) copy the tree again and build only what they need.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
 from urllib.parse import unquote, urlsplit
@@ -32,7 +37,7 @@ FORBIDDEN = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN
 _IGNORE = shutil.ignore_patterns(
     ".git", ".venv", "_build", "__pycache__", ".pytest_cache", ".ruff_cache", ".hypothesis",
     "*.egg-info", ".ipynb_checkpoints", "gradebook.db*", "release", "submitted", "autograded",
-    "feedback", "downloaded", "source_with_tests", "nbgrader.log")
+    "feedback", "downloaded", "source_with_tests", "nbgrader.log", ".venv-learner")
 # Sphinx's own diagnostics ("<file>: WARNING: ...", "ERROR: ..."); not the Jupyter
 # kernel's "[IPKernelApp] WARNING | ..." start-up chatter.
 _DIAGNOSTIC = re.compile(r"(?:^|: )(WARNING|ERROR|CRITICAL|SEVERE): ", re.MULTILINE)
@@ -170,8 +175,44 @@ class BuiltBook:
             pytest.fail(f"`make book`'s build failed (exit {self.result.returncode}):\n{tail}")
 
 
+def publish(source, timeout=300):
+    """`make book`'s second step: the notebooks and the course's wheel in _build/html/notebooks."""
+    return subprocess.run(
+        [sys.executable, str(Path(source) / "scripts" / "publish_notebooks.py"),
+         str(Path(source) / "_build" / "html")],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout,
+        check=False)
+
+
 @pytest.fixture(scope="session")
 def built_book(tmp_path_factory):
-    """The public book, built once per session from a clean copy of the repository."""
+    """The public book, built once per session from a clean copy of the repository, as
+    `make book` builds it (jupyter-book build, then the published notebooks and wheel)."""
     source = copy_book(tmp_path_factory.mktemp("public") / "book")
-    return BuiltBook(source=source, result=build(source))
+    result = build(source)
+    if result.returncode == 0:
+        step = publish(source)
+        result = subprocess.CompletedProcess(result.args, step.returncode,
+                                             result.stdout + step.stdout)
+    return BuiltBook(source=source, result=result)
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def served_book(built_book):
+    """The built site served on 127.0.0.1 (a free port), one server per session.
+
+    Returns ``(base URL ending in /, path of _build/html)``.
+    """
+    built_book.require_success()
+    handler = functools.partial(_QuietHandler, directory=str(built_book.html))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/", built_book.html
+    server.shutdown()
+    server.server_close()

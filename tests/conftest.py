@@ -12,8 +12,8 @@ os.environ.setdefault("SCIPY_ARRAY_API", "1")
 import numpy as np
 import pytest
 
-# The public book, built once per session and shared by the book and browser tests.
-from _booksite import built_book  # noqa: F401
+# The public book, built (and served) once per session and shared by the book and browser tests.
+from _booksite import built_book, served_book  # noqa: F401
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -10,13 +10,10 @@ or fails saying how to install it: it never skips.
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import shutil
 import subprocess
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -51,22 +48,10 @@ def chromium_executable():
     return CHROMIUM
 
 
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
-def site(built_book):
-    """The built public site served on 127.0.0.1 (a free port)."""
-    built_book.require_success()
-    handler = functools.partial(_QuietHandler, directory=str(built_book.html))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/", built_book.html
-    server.shutdown()
-    server.server_close()
+def site(served_book):
+    """The built public site served on 127.0.0.1 (the session's server, `served_book`)."""
+    return served_book
 
 
 @pytest.fixture(scope="module")
