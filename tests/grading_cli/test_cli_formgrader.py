@@ -8,69 +8,26 @@ submission, types a score and a comment, and then finds both in the gradebook.
 
 from __future__ import annotations
 
-import os
-import secrets
-import socket
-import subprocess
 import time
-import urllib.request
 
 import pytest
-from _cli_helpers import ASSIGNMENT, BIN, gradebook
+from _cli_helpers import ASSIGNMENT, gradebook
+from _jupyterlab import CHROMIUM, CHROMIUM_ARGS, jupyterlab
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture
-def jupyterlab(graded_class, tmp_path):
+def lab(graded_class, tmp_path):
     root = graded_class["root"]
-    port, token = _free_port(), secrets.token_hex(16)
-    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}",
-               JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
-               JUPYTER_CONFIG_DIR=str(tmp_path / "config"))
-    log = open(tmp_path / "jupyterlab.log", "w")
-    proc = subprocess.Popen(
-        [str(BIN / "jupyter"), "lab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-         f"--ServerApp.token={token}", "--allow-root", f"--ServerApp.root_dir={root}",
-         f"--Exchange.root={tmp_path / 'exchange'}"],
-        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail("JupyterLab did not start:\n" + (tmp_path / "jupyterlab.log")
-                            .read_text()[-3000:])
-            time.sleep(0.3)
-    try:
+    with jupyterlab(root, tmp_path, f"--Exchange.root={tmp_path / 'exchange'}") as (url, token):
         yield url, token, root
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
-def test_manual_grade_in_formgrader_reaches_the_gradebook(jupyterlab):
+def test_manual_grade_in_formgrader_reaches_the_gradebook(lab):
     from playwright.sync_api import sync_playwright
 
-    url, token, root = jupyterlab
+    url, token, root = lab
     student = "h-partial"
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
