@@ -103,9 +103,19 @@ def cmd_grade(args) -> int:
                         student_timeout=args.student_timeout,
                         max_output_bytes=args.max_output, memory=args.memory,
                         sandbox=args.sandbox, recheck=not args.no_recheck,
-                        progress=args.progress, sandbox_binds=args.sandbox_bind or [])
+                        progress=args.progress, sandbox_binds=args.sandbox_bind or [],
+                        scheduler=args.scheduler, tls=_tls(args))
     summary = grade_assignment(_course(args), args.assignment, opts, log=_log)
     return summary.exit_code
+
+
+def _tls(args):
+    given = [args.tls_ca, args.tls_cert, args.tls_key]
+    if not any(given):
+        return None
+    if not all(given):
+        raise SystemExit("logreg-course grade: --tls-ca, --tls-cert and --tls-key go together")
+    return {"ca": args.tls_ca, "cert": args.tls_cert, "key": args.tls_key}
 
 
 def cmd_feedback(args) -> int:
@@ -226,6 +236,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="skip the out-of-kernel re-check (faster, less safe)")
     g.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar (default: on a terminal; lines with an ETA otherwise)")
+    g.add_argument("--scheduler", metavar="ADDRESS",
+                   help="grade on a dask.distributed cluster: the scheduler's address "
+                        "(tcp://host:8786, tls://...) or its scheduler file; the workers grade, "
+                        "this machine alone writes the gradebook (README: several machines)")
+    g.add_argument("--tls-ca", metavar="FILE", help="with --scheduler tls://...: the CA file")
+    g.add_argument("--tls-cert", metavar="FILE", help="... this client's certificate")
+    g.add_argument("--tls-key", metavar="FILE", help="... and its private key")
     g.set_defaults(func=cmd_grade)
 
     f = sub.add_parser("feedback", parents=[common], help="HTML feedback for each learner",
