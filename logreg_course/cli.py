@@ -8,6 +8,7 @@ A term, in commands (README's instructor guide walks through it)::
     jupyter lab                                # formgrader: written answers by hand
     logreg-course feedback 01-sigmoid          # one HTML page per learner
     logreg-course export                       # grades.csv + report.html
+    logreg-course similarity 01-sigmoid        # who may have copied (a reason to look)
     logreg-course check                        # the course itself is sound
 
 Every command works on a course root (``--course``, default: the working folder
@@ -135,6 +136,34 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_similarity(args) -> int:
+    from .instructor.exportfiles import write_export
+    from .instructor.similarity import (
+        DEFAULT_MIN_TOKENS,
+        DEFAULT_THRESHOLD,
+        find_similar,
+        render_page,
+        render_text,
+    )
+
+    course = _course(args)
+    threshold = DEFAULT_THRESHOLD if args.threshold is None else args.threshold
+    min_tokens = DEFAULT_MIN_TOKENS if args.min_tokens is None else args.min_tokens
+    if args.students:
+        known = set(course.students(args.assignment))
+        missing = [s for s in args.students if s not in known]
+        if missing:
+            raise ValueError(f"no submission of {args.assignment} for: {', '.join(missing)}")
+    result = find_similar(course, args.assignment, threshold=threshold, min_tokens=min_tokens,
+                          solutions=args.solutions or (), students=args.students)
+    print(render_text(result, limit=args.limit))
+    to = args.to or course.root / "exports"
+    page = to / f"similarity-{args.assignment}.html"
+    kept = write_export(page, render_page(result, course.gradebook_label), force=args.force)
+    _log(f"Side by side: {page}" + (f" (your edited copy was kept as {kept})" if kept else ""))
+    return result.exit_code
+
+
 def cmd_check(args) -> int:
     from .instructor.check import check_course
 
@@ -248,6 +277,31 @@ def build_parser() -> argparse.ArgumentParser:
                    help="only these assignments (default: all in the gradebook)")
     e.add_argument("--to", type=Path, default=None, help="output folder")
     e.set_defaults(func=cmd_export)
+
+    s = sub.add_parser("similarity", parents=[common],
+                       help="similar graded functions (copying: a reason to look)",
+                       description="Compare each graded function of every submission with "
+                       "the published solutions and with every other submission, after "
+                       "normalising the code (comments, docstrings, formatting, local names, "
+                       "number spelling, order of independent lines). Lists pairs and "
+                       "clusters at or above the threshold and writes exports/similarity-"
+                       "ASSIGNMENT.html with the functions side by side. Similarity is a "
+                       "reason to look, not proof. Exit 1 when a pair is flagged.")
+    s.add_argument("assignment")
+    s.add_argument("--threshold", type=float, default=None,
+                   help="flag pairs scoring at least this (0-1; default 0.9)")
+    s.add_argument("--min-tokens", type=int, default=None,
+                   help="never flag functions shorter than this many normalised tokens "
+                        "(default 30: one-liners are similar by necessity)")
+    s.add_argument("--solutions", nargs="+", type=Path, metavar="PATH",
+                   help="further published solutions: notebooks or folders (e.g. a checkout "
+                        "of the public course when this is a private variant)")
+    s.add_argument("--students", nargs="+", metavar="ID", help="only these students")
+    s.add_argument("--limit", type=int, default=40, help="pairs listed on the terminal")
+    s.add_argument("--to", type=Path, default=None, help="output folder (default exports/)")
+    s.add_argument("--force", action="store_true",
+                   help="replace the HTML page even if it was edited since written")
+    s.set_defaults(func=cmd_similarity)
 
     k = sub.add_parser("check", parents=[common], help="course integrity (exit 1 on failure)",
                        description="In a temporary copy of the course, grade each source "
