@@ -8,6 +8,7 @@ A term, in commands (README's instructor guide walks through it)::
     jupyter lab                                # formgrader: written answers by hand
     logreg-course feedback 01-sigmoid          # one HTML page per learner
     logreg-course export                       # grades.csv + report.html
+    logreg-course export --format canvas       # exports/canvas.csv for Canvas's import
     logreg-course similarity 01-sigmoid        # who may have copied (a reason to look)
     logreg-course check                        # the course itself is sound
 
@@ -130,10 +131,33 @@ def cmd_export(args) -> int:
     from .instructor.report import export
 
     course = _course(args)
-    result = export(course, args.assignment or None, to=args.to, log=_log)
-    _log(f"Exported {', '.join(result.assignments)}:\n  grades: {result.csv}\n"
-         f"  report: {result.report}")
-    return 0
+    formats = list(dict.fromkeys(args.format or ["nbgrader"]))
+    lms_formats = [f for f in formats if f != "nbgrader"]
+    if (args.roster or args.parts or args.include_pending) and not lms_formats:
+        raise ValueError("--roster, --parts and --include-pending are for --format canvas or "
+                         "moodle")
+    result = export(course, args.assignment or None, to=args.to, log=_log,
+                    csv="nbgrader" in formats)
+    _log(f"Exported {', '.join(result.assignments)}:")
+    if result.csv:
+        _log(f"  grades (nbgrader): {result.csv}")
+    _log(f"  report: {result.report}")
+    if not lms_formats:
+        return 0
+    from .instructor.lms import export_lms
+
+    lms = export_lms(course, result.assignments, lms_formats, result.report.parent,
+                     roster=args.roster, with_parts=args.parts,
+                     include_pending=args.include_pending, force=args.force)
+    for path in lms.files:
+        _log(f"  {path.stem.split('-')[0]}: {path}")
+    for path in lms.kept:
+        _log(f"  (your edited copy was kept as {path})")
+    for note in lms.notes:
+        _log(f"  note: {note}")
+    for problem in lms.problems:
+        _log(f"  NEEDS YOU: {problem}")
+    return lms.exit_code
 
 
 def cmd_similarity(args) -> int:
@@ -276,6 +300,23 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--assignment", nargs="+", metavar="ID",
                    help="only these assignments (default: all in the gradebook)")
     e.add_argument("--to", type=Path, default=None, help="output folder")
+    e.add_argument("--format", nargs="+", choices=("nbgrader", "canvas", "moodle"),
+                   help="grade files to write (default: nbgrader = grades.csv): canvas -> "
+                        "canvas.csv (Canvas's gradebook import), moodle -> moodle.csv (Moodle's "
+                        "grade import); each with <format>-notes.csv saying what was exported "
+                        "and why (late, penalty, pending)")
+    e.add_argument("--roster", type=Path, metavar="CSV",
+                   help="the LMS's own export (Canvas gradebook CSV, Moodle grading worksheet "
+                        "or gradebook export): every row is kept, learners without a "
+                        "submission get an empty grade")
+    e.add_argument("--parts", action="store_true",
+                   help="one more column per graded part (raw points)")
+    e.add_argument("--include-pending", action="store_true",
+                   help="export the score so far of submissions waiting for manual grading "
+                        "(default: an empty grade)")
+    e.add_argument("--force", action="store_true",
+                   help="replace canvas.csv / moodle.csv even if edited since written (the "
+                        "edited file is kept beside it)")
     e.set_defaults(func=cmd_export)
 
     s = sub.add_parser("similarity", parents=[common],
