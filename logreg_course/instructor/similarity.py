@@ -497,6 +497,8 @@ _TRANSFORMER = None
 
 
 def _parse_cell(code: str):
+    """(tree, the code that was parsed) of a cell, IPython magics turned into calls;
+    (None, code) when it does not parse."""
     global _TRANSFORMER
     if _TRANSFORMER is None:
         from IPython.core.inputtransformer2 import TransformerManager
@@ -507,9 +509,9 @@ def _parse_cell(code: str):
     except Exception:  # a cell IPython cannot read is parsed as it is
         pass
     try:
-        return ast.parse(code)
+        return ast.parse(code), code
     except (SyntaxError, ValueError):
-        return None
+        return None, code
 
 
 def _imports(tree, aliases):
@@ -544,7 +546,7 @@ def graded_functions(source_nb) -> dict[str, str]:
         meta = (cell.get("metadata", {}) or {}).get("nbgrader") or {}
         if cell.get("cell_type") != "code" or not meta.get("solution"):
             continue
-        tree = _parse_cell(_cell_source(cell))
+        tree, _ = _parse_cell(_cell_source(cell))
         if tree is None:
             continue
         for node in tree.body:
@@ -580,8 +582,7 @@ def units_from_notebook(nb, functions: dict[str, str], owner: str, reference=Fal
     for i, cell in enumerate(nb.get("cells", [])):
         if cell.get("cell_type") != "code":
             continue
-        code = _cell_source(cell)
-        tree = _parse_cell(code)
+        tree, code = _parse_cell(_cell_source(cell))
         if tree is None:
             if any(f"def {name}" in code for name in functions):
                 problems.append(f"cell {i + 1} does not parse (a syntax error): its "
@@ -655,10 +656,12 @@ class SimilarityResult:
         """Pairs of owners with the functions they share, most functions first."""
         by_pair: dict = {}
         for m in self.matches:
-            key = tuple(sorted((m.a.owner, m.b.owner)))
+            # a learner and a published solution: the learner first; else alphabetical
+            key = (m.a.owner, m.b.owner) if m.with_solution else tuple(
+                sorted((m.a.owner, m.b.owner)))
             by_pair.setdefault(key, []).append(m)
-        return sorted(by_pair.items(), key=lambda kv: (-len(kv[1]),
-                                                       -sum(m.size for m in kv[1]), kv[0]))
+        return sorted(by_pair.items(), key=lambda kv: (
+            -len(kv[1]), not kv[1][0].with_solution, -sum(m.size for m in kv[1]), kv[0]))
 
     @property
     def exit_code(self) -> int:
@@ -917,11 +920,22 @@ _CSS = """
 .sim .diff_sub { background: #fbdcdc; }
 .sim .disclaimer { border-left: 4px solid #b26a00; background: #fff8e6; padding: 6px 10px; }
 .sim details { margin: 4px 0 10px 0; } .sim summary { cursor: pointer; }
+.sim table.sbs { width: 100%; table-layout: fixed; border: 1px solid #ddd; }
+.sim table.sbs td { vertical-align: top; border-right: 1px solid #eee; }
+.sim table.sbs pre { margin: 0; font-size: 12px; white-space: pre-wrap; }
 """
 
 
 def _e(x) -> str:
     return html.escape(str(x))
+
+
+def _two_columns(a: str, b: str, left: str, right: str) -> str:
+    """The two functions as written, next to each other (no highlighting: comments and
+    docstrings would drown what matters; the normalised diff shows that)."""
+    return (f'<table class="sbs"><thead><tr><th>{_e(left)}</th><th>{_e(right)}</th></tr>'
+            f"</thead><tbody><tr><td><pre>{_e(a)}</pre></td><td><pre>{_e(b)}</pre></td></tr>"
+            "</tbody></table>")
 
 
 def _side_by_side(a: str, b: str, left: str, right: str) -> str:
@@ -951,7 +965,7 @@ def render_html(result: SimilarityResult, limit: int = 50, heading="h3") -> str:
             f"<td class='num'>{s.median_size:g}</td>"
             f"<td class='num'>{'–' if s.baseline is None else f'{s.baseline:.2f}'}</td>"
             f"<td class='num'>{s.largest_identical}</td>"
-            f"<td>{'yes' if s.judged else 'no: too short'}</td>"
+            f"<td>{'–' if not s.answered else 'yes' if s.judged else 'no: too short'}</td>"
             f"<td class='num'>{n_flag}</td></tr>")
     out.append("<table><thead><tr><th>function</th><th>answered</th><th>median tokens</th>"
                "<th>class median score</th><th>largest identical group</th><th>judged</th>"
@@ -967,10 +981,10 @@ def render_html(result: SimilarityResult, limit: int = 50, heading="h3") -> str:
                    "</summary>")
         for m in ms:
             out.append(f"<p><code>{_e(m.function)}</code>: score {m.score:.2f}, "
-                       f"{m.size} tokens (as written, changes highlighted)</p>")
-            out.append(_side_by_side(m.a.source, m.b.source, m.a.owner, m.b.owner))
+                       f"{m.size} tokens. As written:</p>")
+            out.append(_two_columns(m.a.source, m.b.source, m.a.owner, m.b.owner))
             if m.a.normal != m.b.normal:
-                out.append("<p>normalised:</p>")
+                out.append("<p>normalised (what was compared; differences highlighted):</p>")
                 out.append(_side_by_side(m.a.normal, m.b.normal, m.a.owner, m.b.owner))
             else:
                 out.append(f"<p>identical after normalisation:</p><pre>{_e(m.a.normal)}"

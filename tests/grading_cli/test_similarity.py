@@ -118,6 +118,12 @@ def test_stubs_and_unparsable_cells_are_not_compared():
     assert "tanh" in units["sigmoid"].normal
 
 
+def test_the_function_is_shown_exactly_as_written():
+    code = C.COPIES["gradient_descent"]["renamed"]  # starts with blank lines and an import
+    unit = _unit(code, "x", "gradient_descent")
+    assert unit.source == code[code.index("def "):].rstrip()
+
+
 # --- the corpus ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("fn", sorted(C.SOLUTION_MARKERS))
