@@ -208,10 +208,27 @@ class Learner:
     sortable: str = ""  # "Last, First", as Canvas writes names, when the gradebook has them
 
 
-def _collected(course, assignment) -> dict:
+def _collected(course, assignment) -> tuple[dict, list]:
+    """(the latest record per learner, every record) of `collect` for an assignment.
+
+    The latest says how the current submission arrived (its times, LATE mark); the ids
+    come from every record, so that a later collect from a plain folder does not make
+    the LMS's ids of an earlier download unknown."""
+    import json
+
     from .ledger import Ledger
 
-    return Ledger(course.grading_dir(assignment) / "collected.jsonl").entries()
+    path = course.grading_dir(assignment) / "collected.jsonl"
+    history = []
+    if path.exists():
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(entry, dict) and isinstance(entry.get("student"), str):
+                history.append(entry)
+    return Ledger(path).entries(), history
 
 
 def _parts_order(course, assignment) -> dict:
@@ -298,8 +315,9 @@ def build_rows(course, assignments, settings: LmsExport | None = None,
                                  for gc in nb.grade_cells if gc.max_score > 0),
                                 key=lambda p: order.get(p[0], 10**6))
             ledger = Ledger(course.grading_dir(aid) / "ledger.jsonl").entries()
-            collected = _collected(course, aid)
-            for sid, rec in collected.items():
+            collected, history = _collected(course, aid)
+            for rec in history:
+                sid = rec["student"]
                 entry = learner(sid)
                 if rec.get("lms_name"):
                     entry.names.add(rec["lms_name"])
@@ -803,8 +821,9 @@ def export_lms(course, assignments, formats, to, *, roster=None, with_parts=Fals
     for r in sorted(rows.values(), key=lambda r: (r.assignment, r.student)):
         if r.status in ("could not be graded", "not graded yet") or (
                 r.status == "waiting for manual grading" and r.exported is None):
-            result.problems.append(f"{r.student}/{r.assignment}: {r.status}"
-                                   + (f" ({r.note})" if r.note else "") + ": grade left empty")
+            said = r.note if r.note.startswith(r.status) else r.status + (
+                f" ({r.note})" if r.note else "")
+            result.problems.append(f"{r.student}/{r.assignment}: {said}: grade left empty")
         if r.late_by or r.lms_late:
             when = (f"{_duration(r.late_by)} late" if r.late_by else "marked LATE by the LMS")
             at = f", submitted {_fmt(r.submitted_at)} ({r.time_source})" if r.submitted_at \

@@ -320,3 +320,19 @@ def test_rosters_that_are_not_lms_exports_are_refused(tmp_path):
     bad.write_text("name,score\nada,3\n")
     with pytest.raises(ValueError, match="not an LMS export this command reads"):
         read_roster(bad)
+
+
+def test_lms_ids_survive_a_later_collect_from_a_plain_folder(tmp_path):
+    root = make_course(tmp_path / "course", assignments=(A1,), release=False)
+    course = InstructorCourse(root)
+    (tmp_path / "canvas").mkdir()
+    (tmp_path / "canvas" / "lovelaceada_12345_900001_01-sigmoid.ipynb").write_text(NB_JSON)
+    collect(course, A1, tmp_path / "canvas")
+    (tmp_path / "again" / "lovelaceada").mkdir(parents=True)
+    (tmp_path / "again" / "lovelaceada" / "01-sigmoid.ipynb").write_text(NB_JSON + " ")
+    collect(course, A1, tmp_path / "again", force=True)  # a corrected file, by hand
+    latest = Ledger(course.grading_dir(A1) / "collected.jsonl").entries()["lovelaceada"]
+    assert latest["how"] == "folder" and "lms_user_id" not in latest
+    _gradebook(course, {})
+    _, learners, _ = build_rows(course, [A1], LmsExport())
+    assert learners["lovelaceada"].lms_user_ids == {"12345"}
