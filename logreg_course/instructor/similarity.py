@@ -516,7 +516,7 @@ def _parse_cell(code: str):
         pass
     try:
         return ast.parse(code), code
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None, code
 
 
@@ -585,14 +585,17 @@ def units_from_notebook(nb, functions: dict[str, str], owner: str, reference=Fal
     aliases: dict[str, str] = {}
     last: dict[str, tuple] = {}
     problems = []
-    for i, cell in enumerate(nb.get("cells", [])):
-        if cell.get("cell_type") != "code":
+    cells = nb.get("cells") if isinstance(nb, dict) else None
+    if not isinstance(cells, list):
+        return {}, ["not a notebook (no list of cells)"]
+    for i, cell in enumerate(cells):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
         tree, code = _parse_cell(_cell_source(cell))
         if tree is None:
             if any(f"def {name}" in code for name in functions):
-                problems.append(f"cell {i + 1} does not parse (a syntax error): its "
-                                "functions are not compared")
+                problems.append(f"cell {i + 1} does not parse (a syntax error, or nested too "
+                                "deeply): its functions are not compared")
             continue
         _imports(tree, aliases)
         for node in tree.body:
@@ -603,9 +606,13 @@ def units_from_notebook(nb, functions: dict[str, str], owner: str, reference=Fal
     for name, (node, text) in last.items():
         if _is_stub(node):
             continue
-        norm = normalise(node, dict(aliases))
-        code = ast.unparse(norm)
-        all_tokens = tokens(code)
+        try:
+            norm = normalise(node, dict(aliases))
+            code = ast.unparse(norm)
+            all_tokens = tokens(code)
+        except (RecursionError, MemoryError, ValueError, tokenize.TokenError):
+            problems.append(f"{name}: too deeply nested to normalise; not compared")
+            continue
         # the body starts after the signature's NEWLINE INDENT
         start = all_tokens.index("INDENT") + 1 if "INDENT" in all_tokens else 0
         units[name] = Unit(owner, name, functions[name], text, code, all_tokens[start:],

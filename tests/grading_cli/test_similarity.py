@@ -124,6 +124,19 @@ def test_the_function_is_shown_exactly_as_written():
     assert unit.source == code[code.index("def "):].rstrip()
 
 
+def test_malformed_notebooks_are_reported_not_fatal():
+    units, problems = units_from_notebook([], {"f": "g"}, "x")
+    assert units == {} and problems == ["not a notebook (no list of cells)"]
+    nb = {"cells": ["a string, not a cell", {"cell_type": "code", "source": "def f(z):\n"
+                                             "    return " + "(" * 300 + "z" + ")" * 300}]}
+    units, problems = units_from_notebook(nb, {"f": "g"}, "x")
+    assert units == {} or "f" in units  # parsed or refused, never a crash
+    deep = {"cells": [{"cell_type": "code",
+                       "source": "def f(z):\n    return " + "-" * 50000 + "z\n"}]}
+    units, problems = units_from_notebook(deep, {"f": "g"}, "x")
+    assert units == {} and problems, "a pathological cell is named, not compared"
+
+
 # --- the corpus ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("fn", sorted(C.SOLUTION_MARKERS))
