@@ -336,3 +336,20 @@ def test_lms_ids_survive_a_later_collect_from_a_plain_folder(tmp_path):
     _gradebook(course, {})
     _, learners, _ = build_rows(course, [A1], LmsExport())
     assert learners["lovelaceada"].lms_user_ids == {"12345"}
+
+
+def test_blackboard_attempt_time_is_the_submission_time(tmp_path):
+    root = make_course(tmp_path / "course", assignments=(A1,), release=False)
+    course = InstructorCourse(root)
+    (tmp_path / "bb").mkdir()
+    (tmp_path / "bb" / "Sigmoid_alice_attempt_2026-02-07-10-30-00_01-sigmoid.ipynb"
+     ).write_text(NB_JSON)
+    collect(course, A1, tmp_path / "bb")
+    _gradebook(course, {"alice": ("", "", "", {A1: (3, 1, None)})})
+    settings = LmsExport(due={A1: "2026-02-07 09:00"}, timezone="Europe/London",
+                         penalty_per_day=0.25)
+    rows, _, _ = build_rows(course, [A1], settings)
+    alice = rows[("alice", A1)]
+    assert alice.time_source == "LMS file name (Blackboard attempt)"
+    assert alice.late_by.total_seconds() == 90 * 60  # both times in London: 1 h 30 min
+    assert (alice.penalty, alice.exported) == (1.0, 3.0)  # one started day: 25 % of 4
