@@ -91,6 +91,8 @@ def cmd_collect(args) -> int:
         _log(f"  note: {note}")
     for sid, _target, reason in result.conflicts:
         _log(f"  NOT replaced ({sid}): {reason}")
+    for _sid, what in result.ambiguous:
+        _log(f"  CHECK: {what}")
     if result.unplaced:
         _log(f"  Could not place {len(result.unplaced)} file(s):")
         for src, reason in result.unplaced:

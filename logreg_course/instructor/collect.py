@@ -15,7 +15,9 @@ Sources an instructor actually gets:
 
 Notebook names are normalised (``01-sigmoid (1).ipynb``, ``Copy of …``,
 ``01_Sigmoid.ipynb`` → ``01-sigmoid.ipynb``, `names`). A student with several
-files for one notebook keeps the newest. Nothing already in ``submitted/`` is
+files for one notebook keeps the newest. Two learners whose names give the same
+student id (two "smithjane" in a Canvas download) but whose LMS ids differ are
+placed apart as ``<id>-<LMS id>`` and listed, never merged. Nothing already in ``submitted/`` is
 overwritten unless ``force`` (and then the old file is kept in
 ``grading/collect-backup/``). Everything that could not be placed is reported
 with the reason.
@@ -83,6 +85,7 @@ class CollectResult:
     unchanged: list = field(default_factory=list)
     conflicts: list = field(default_factory=list)  # (student, target, reason)
     unplaced: list = field(default_factory=list)  # (source path, reason)
+    ambiguous: list = field(default_factory=list)  # (student id, what was done)
     notes: list = field(default_factory=list)
 
     @property
@@ -91,7 +94,7 @@ class CollectResult:
 
     @property
     def exit_code(self) -> int:
-        return 1 if (self.unplaced or self.conflicts) else 0
+        return 1 if (self.unplaced or self.conflicts or self.ambiguous) else 0
 
 
 def _student_id(raw: str) -> str:
@@ -219,6 +222,7 @@ def collect(course, assignment: str, source, *, pattern: str | None = None,
         if skip and regex is None and len({r.split("/")[skip] for r, _ in files}) == 1:
             skip = max(0, skip - 1)
         chosen: dict[tuple, Placement] = {}
+        identified = []
         for rel, path in files:
             sid, name, details = _identify(rel, assignment, expected, regex, skip)
             if sid is None:
@@ -228,6 +232,24 @@ def collect(course, assignment: str, source, *, pattern: str | None = None,
             if not sid:
                 result.unplaced.append((rel, "empty student id"))
                 continue
+            identified.append((rel, path, sid, name, details))
+        # two learners with one name (Canvas's "smithjane", Moodle's "Jane Smith") are told
+        # apart by the LMS's id instead of one of them being dropped as an "older file"
+        lms_ids: dict = {}
+        for _rel, _path, sid, _name, details in identified:
+            ident = details.get("lms_user_id") or details.get("participant")
+            if ident:
+                lms_ids.setdefault(sid, set()).add(ident)
+        shared = {sid: ids for sid, ids in lms_ids.items() if len(ids) > 1}
+        for sid, ids in sorted(shared.items()):
+            result.ambiguous.append(
+                (sid, f"{len(ids)} learners are called {sid!r} in the download (LMS ids "
+                      f"{', '.join(sorted(ids))}): placed as "
+                      f"{', '.join(f'{sid}-{i}' for i in sorted(ids))}; check who is who"))
+        for rel, path, sid, name, details in identified:
+            if sid in shared:
+                ident = details.get("lms_user_id") or details.get("participant")
+                sid = f"{sid}-{ident}" if ident else sid
             notebook = None
             if name.endswith(".ipynb"):
                 notebook = match_notebook(name, expected)

@@ -271,16 +271,18 @@ def test_moodle_worksheet_roster_matches_participant_ids(tmp_path):
     (download / "Alan Turing_5503_assignsubmission_file_" / "01-sigmoid.ipynb").write_text(
         NB_JSON.replace("[]", '[{"cell_type": "code", "source": "", "metadata": {}}]', 1))
     placed = collect(course, A1, download)
-    # two learners called Ada Lovelace get one folder name: collect keeps one and says so
-    assert sorted(placed.students) == ["Ada_Lovelace", "Alan_Turing"]
-    _gradebook(course, {"Ada_Lovelace": ("", "", "", {A1: (3, 1, None)}),
+    # two learners called Ada Lovelace: told apart by Moodle's participant ids, both placed
+    assert placed.students == ["Ada_Lovelace-5501", "Ada_Lovelace-5502", "Alan_Turing"]
+    assert placed.exit_code == 1 and "2 learners are called 'Ada_Lovelace'" in \
+        placed.ambiguous[0][1]
+    _gradebook(course, {"Ada_Lovelace-5501": ("", "", "", {A1: (3, 1, None)}),
+                        "Ada_Lovelace-5502": ("", "", "", {A1: (2, 1, None)}),
                         "Alan_Turing": ("", "", "", {A1: (1, 0, None)})})
-    kept_ada = Ledger(course.grading_dir(A1) / "collected.jsonl").entries()["Ada_Lovelace"]
     roster = tmp_path / "worksheet.csv"
     roster.write_text(
         "Identifier,Full name,Email address,Status,Grade,Maximum Grade\n"
-        "Participant 5501,Ada Lovelace,ada1@uni.example,Submitted,,4\n"
         "Participant 5502,Ada Lovelace,ada2@uni.example,Submitted,,4\n"
+        "Participant 5501,Ada Lovelace,ada1@uni.example,Submitted,,4\n"
         "Participant 5503,Alan Turing,alan@uni.example,Submitted,,4\n"
         "Participant 5504,Hedy Lamarr,hedy@uni.example,No submission,,4\n", encoding="utf-8")
     assert read_roster(roster).kind == "moodle-worksheet"
@@ -288,14 +290,26 @@ def test_moodle_worksheet_roster_matches_participant_ids(tmp_path):
                         settings=LmsExport())
     table = _table((tmp_path / "out" / "moodle.csv").read_text())
     assert table[0] == ["Identifier", "Full name", "Email address", A1]
-    rows = {r[0]: r for r in table[1:]}
-    ada = f"Participant {kept_ada['participant']}"
-    other = "Participant 5502" if ada == "Participant 5501" else "Participant 5501"
-    # matched by participant id, not by the (ambiguous) name
-    assert rows[ada][3] == "4" and rows[other][3] == ""
-    assert rows["Participant 5503"][2:] == ["alan@uni.example", "1"]
-    assert rows["Participant 5504"][3] == ""
-    assert len(table) == 1 + 4 and result.problems == []
+    # matched by participant id (the names are the same), in the roster's order
+    assert table[1:] == [["Participant 5502", "Ada Lovelace", "ada2@uni.example", "3"],
+                         ["Participant 5501", "Ada Lovelace", "ada1@uni.example", "4"],
+                         ["Participant 5503", "Alan Turing", "alan@uni.example", "1"],
+                         ["Participant 5504", "Hedy Lamarr", "hedy@uni.example", ""]]
+    assert result.problems == []
+
+
+def test_two_canvas_learners_with_one_name_are_both_placed(tmp_path):
+    root = make_course(tmp_path / "course", assignments=(A1,), release=False)
+    course = InstructorCourse(root)
+    (tmp_path / "canvas").mkdir()
+    for name in ("smithjane_30001_1_01-sigmoid.ipynb", "smithjane_30002_2_01-sigmoid.ipynb",
+                 "smithjane_30002_3_01-sigmoid (1).ipynb"):  # the second Jane, twice
+        (tmp_path / "canvas" / name).write_text(NB_JSON)
+    result = collect(course, A1, tmp_path / "canvas")
+    assert result.students == ["smithjane-30001", "smithjane-30002"]
+    assert any("several files for 01-sigmoid" in n for n in result.notes)
+    records = Ledger(course.grading_dir(A1) / "collected.jsonl").entries()
+    assert records["smithjane-30001"]["lms_user_id"] == "30001"
 
 
 def test_export_files_are_not_overwritten_after_an_edit(tmp_path):
