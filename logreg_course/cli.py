@@ -297,8 +297,10 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("export", parents=[common], help="grades CSV and an HTML report",
                        description="Write grades.csv (nbgrader's CSV exporter) and report.html "
                        "(score distribution, pass rate per part, flagged, slowest and ungraded "
-                       "submissions) into --to (default: <course>/exports/). Both files are "
-                       "regenerated from the gradebook each time.")
+                       "submissions, similar graded functions) into --to (default: "
+                       "<course>/exports/). Both files are regenerated from the gradebook each "
+                       "time. --format canvas / moodle writes the LMS's grade import files "
+                       "instead of (or, with nbgrader, besides) grades.csv.")
     e.add_argument("--assignment", nargs="+", metavar="ID",
                    help="only these assignments (default: all in the gradebook)")
     e.add_argument("--to", type=Path, default=None, help="output folder")
