@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
 .PHONY: help book book-instructor test test-fast lint lab exercises sysdeps constraints clean \
-        release grade feedback export course-check formgrader
+        release grade feedback export similarity course-check formgrader
 
 help:
 	@echo "make book        build the course website into _build/html and open it"
@@ -23,7 +23,8 @@ help:
 	@echo "make grade A=01-sigmoid [JOBS=4]   autograde a folder of submissions"
 	@echo "make formgrader  JupyterLab with nbgrader's formgrader, for manual grading"
 	@echo "make feedback A=01-sigmoid        HTML feedback for each learner"
-	@echo "make export      exports/grades.csv and exports/report.html"
+	@echo "make export      exports/grades.csv and exports/report.html [FORMAT='canvas moodle']"
+	@echo "make similarity A=01-sigmoid      similar graded functions (a reason to look)"
 	@echo "make course-check  solutions earn full marks, student versions none"
 
 $(STAMP): pyproject.toml requirements/constraints.txt
@@ -80,7 +81,11 @@ feedback: $(STAMP)
 	$(LRC) feedback $(A) --course $(COURSE)
 
 export: $(STAMP)
-	$(LRC) export --course $(COURSE)
+	$(LRC) export --course $(COURSE) $(if $(FORMAT),--format $(FORMAT))
+
+similarity: $(STAMP)
+	@test -n "$(A)" || { echo "usage: make similarity A=<assignment>"; exit 2; }
+	$(LRC) similarity $(A) --course $(COURSE)
 
 course-check: $(STAMP)
 	$(LRC) check --course $(COURSE)

@@ -284,8 +284,9 @@ def _section(course, data: AssignmentData) -> str:
     return "\n".join(out)
 
 
-def export(course, assignments=None, to=None, log=print) -> ExportResult:
-    """Write ``grades.csv`` (nbgrader's exporter) and ``report.html`` into `to`."""
+def export(course, assignments=None, to=None, log=print, csv=True) -> ExportResult:
+    """Write ``grades.csv`` (nbgrader's exporter; unless not `csv`) and ``report.html``
+    (with a section on similar graded functions, `similarity`) into `to`."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -303,19 +304,24 @@ def export(course, assignments=None, to=None, log=print) -> ExportResult:
                          f"{', '.join(known) or 'none'}); run grade first")
     result.assignments = chosen
     csv_path = to / "grades.csv"
-    plugin = CsvExportPlugin()
-    plugin.to = str(csv_path)
-    plugin.assignment = chosen
-    with course.gradebook() as gb:
-        plugin.export(gb)
-    result.csv = csv_path
-    sections = [_section(course, _collect(course, a)) for a in chosen]
+    if csv:
+        plugin = CsvExportPlugin()
+        plugin.to = str(csv_path)
+        plugin.assignment = chosen
+        with course.gradebook() as gb:
+            plugin.export(gb)
+        result.csv = csv_path
+    from .similarity import report_section
+
+    sections = [_section(course, _collect(course, a)) + report_section(course, a)
+                for a in chosen]
     toc = " · ".join(f'<a href="#{_e(a)}">{_e(a)}</a>' for a in chosen)
     page = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Grading report</title>"
             f"<style>{_CSS}</style></head><body><h1>Grading report</h1>"
             f"<p class='meta'>{_e(course.root)} · gradebook {_e(course.gradebook_label)} · "
-            f"{time.strftime('%Y-%m-%d %H:%M')} · grades exported to "
-            f"<code>{_e(csv_path.name)}</code></p><p>{toc}</p>{''.join(sections)}"
+            f"{time.strftime('%Y-%m-%d %H:%M')}"
+            + (f" · grades exported to <code>{_e(csv_path.name)}</code>" if csv else "")
+            + f"</p><p>{toc}</p>{''.join(sections)}"
             "</body></html>")
     report = to / "report.html"
     report.write_text(page, encoding="utf-8")
