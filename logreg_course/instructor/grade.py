@@ -918,9 +918,13 @@ def _recorder(ledger, progress, summary):
 def _grade_on_cluster(course, assignment, opts, summary, todo, previous, ledger, preload,
                       worker_opts, students, run_lock, start, log) -> GradeSummary:
     """The ``--scheduler`` run: Dask workers grade, this process writes (`distributed`)."""
+    import warnings
+
     from . import dblock
     from .distributed import run_on_cluster
 
+    warnings.filterwarnings("ignore", module="nbgrader")  # SQLAlchemy notes from nbgrader
+    warnings.filterwarnings("ignore", message=".*not in session.*")
     dblock.install(course.gradebook_url)
     progress = _Progress(len(todo), f"grade {assignment}", opts.progress)
     log(f"  {len(todo)} to grade on the Dask cluster at {opts.scheduler}")
