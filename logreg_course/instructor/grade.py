@@ -167,17 +167,12 @@ class _Worker:
 
     def __init__(self, root, db_url, assignment, opts, preload):
         from nbconvert.preprocessors import ClearMetadataPreprocessor
-        from nbgrader.preprocessors import (
-            AssignLatePenalties,
-            CheckCellMetadata,
-            IgnorePattern,
-            LimitOutput,
-            SaveAutoGrades,
-        )
+        from nbgrader.preprocessors import AssignLatePenalties, IgnorePattern, LimitOutput
 
         from . import dblock, kernels
         from .course import InstructorCourse
         from .execute import GradingExecute
+        from .saving import SaveAutoGradesAtOnce
 
         self.course = InstructorCourse(root, db_url)
         self.assignment = assignment
@@ -202,9 +197,12 @@ class _Worker:
             config.Execute.timeout = int(opts["timeout"])
         config.GradingExecute.max_output_bytes = int(opts["max_output_bytes"])
         config.GradingExecute.use_factory = self.factory is not None
+        # nbgrader's list, with our executor and one commit per notebook; without a second
+        # CheckCellMetadata: the notebook it would check is the one the sanitising pass has
+        # just checked and written (the executor changes only outputs)
         config.Autograde.autograde_preprocessors = [
             GradingExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
-            SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+            SaveAutoGradesAtOnce, AssignLatePenalties]
         self.cell_timeout = config.Execute.timeout
         self.ignore = list(config.CourseDirectory.ignore)
         from logreg_course.grading.nbgrade import prepare_nbgrader
@@ -221,6 +219,7 @@ class _Worker:
                                          as_version=4) for n in self.notebooks}
         self.recheck_python = None
         self.recheck_reason = None
+        self.data_cache: dict = {}
         if self.factory is not None:
             self.factory.wait_ready()
         if opts["recheck"]:
@@ -247,12 +246,12 @@ class _Worker:
             self.recheck_python = sandboxed_python(self.scratch, plan_file)
 
     def _warm_recheck(self):
-        """Build the re-check's inputs once (it loads data sets on first use)."""
+        """Load the re-check's data sets once (`data_cache`, shared by every re-check)."""
         try:
             from ..grading.checks import Context
             from ..grading.specs import get_spec
 
-            ctx = Context()
+            ctx = Context(cache=self.data_cache)
             for check in get_spec(self.assignment).checks.values():
                 check.build(ctx)
         except Exception:
@@ -456,13 +455,18 @@ def _grade_one(w: _Worker, student: str, previous: dict | None,
         if w.recheck_reason:
             problem = w.recheck_reason
         elif n in pre.notebooks:
+            with course.gradebook() as gb:
+                scored = {g.name for g in gb.find_submission_notebook(n, aid, student).grades
+                          if g.auto_score}
             try:
-                # each call's time budget comes from what its test cell took in the kernel
+                # each call's time budget comes from what its test cell took in the kernel;
+                # only the cells nbgrader gave points need confirming
                 report = integrity.run_recheck(
                     pre.notebooks[n], aid, str(course.source_notebook(aid, n)),
                     python=w.recheck_python, kernel_seconds=execute.DURATIONS.get(n, {}),
                     call_timeout=float(w.cell_timeout),
-                    address_space=max(int(w.opts["memory"]), 8 << 30))
+                    address_space=max(int(w.opts["memory"]), 8 << 30), grade_ids=scored,
+                    data_cache=w.data_cache)
             except Exception as exc:  # a re-check failure must never pass anyone
                 problem = f"the re-check failed: {type(exc).__name__}: {exc}"
         if report is None and not problem:
@@ -507,14 +511,16 @@ def record_remote(course, aid: str, res: dict, previous: dict | None) -> dict:
     """Write a result graded elsewhere (`distributed.grade_remote`) into this course.
 
     The driver is the gradebook's only writer: it saves the autograded notebooks, lets
-    nbgrader's own ``SaveAutoGrades`` and ``AssignLatePenalties`` read their scores into
-    the gradebook, applies the re-check (`integrity.reconcile`) and puts back any manual
-    grade, as a local worker does. Returns the ledger entry.
+    nbgrader's rules (``SaveAutoGrades``, as `saving` applies it, and
+    ``AssignLatePenalties``) read their scores into the gradebook, applies the re-check
+    (`integrity.reconcile`) and puts back any manual grade, as a local worker does.
+    Returns the ledger entry.
     """
     import nbformat
-    from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
+    from nbgrader.preprocessors import AssignLatePenalties
 
     from . import integrity
+    from .saving import SaveAutoGradesAtOnce
 
     autograded = res.pop("_autograded", {}) or {}
     rechecks = res.pop("_recheck", {}) or {}
@@ -550,7 +556,7 @@ def record_remote(course, aid: str, res: dict, previous: dict | None) -> dict:
         nb = nbformat.reads(data.decode(), as_version=4)
         resources = {"nbgrader": {"notebook": name, "assignment": aid, "student": student,
                                   "db_url": course.gradebook_url}}
-        for step in (SaveAutoGrades, AssignLatePenalties):
+        for step in (SaveAutoGradesAtOnce, AssignLatePenalties):
             step(config=config).preprocess(nb, resources)
         report, problem = rechecks.get(name, (None, ""))
         if report is not None or problem:

@@ -194,3 +194,44 @@ def test_export_report_lists_flagged_and_ungraded(graded_class, tmp_path):
     for student in ("m-invalid-json", "m-kernel-killed", "a-input-transformer",
                     "a-numpy-patch"):
         assert student in report
+
+
+def test_saving_scores_at_once_writes_what_nbgrader_writes(graded_class, tmp_path):
+    """`saving.SaveAutoGradesAtOnce` (one commit per notebook) against nbgrader's own
+    ``SaveAutoGrades`` (a commit per cell): the same scores, review marks and comments."""
+    import shutil
+
+    import nbformat
+    from nbgrader.preprocessors import SaveAutoGrades
+
+    from logreg_course.instructor.saving import SaveAutoGradesAtOnce
+
+    root = graded_class["root"]
+    results = {}
+    for step in (SaveAutoGrades, SaveAutoGradesAtOnce):
+        db = tmp_path / f"{step.__name__}.db"
+        shutil.copy(root / "gradebook.db", db)
+        url = f"sqlite:///{db}"
+        for student in ("h-correct", "h-partial", "h-blank", "a-numpy-patch"):
+            with gradebook(root, url) as gb:  # forget what grading wrote
+                sub = gb.find_submission_notebook(ASSIGNMENT, ASSIGNMENT, student)
+                for g in sub.grades:
+                    g.auto_score, g.needs_manual_grade = None, True
+                for c in sub.comments:
+                    c.auto_comment = "stale"
+                gb.db.commit()
+            nb = nbformat.read(str(root / "autograded" / student / ASSIGNMENT
+                                   / f"{ASSIGNMENT}.ipynb"), as_version=4)
+            step().preprocess(nb, {"nbgrader": {"notebook": ASSIGNMENT,
+                                                "assignment": ASSIGNMENT,
+                                                "student": student, "db_url": url}})
+        with gradebook(root, url) as gb:
+            results[step.__name__] = {
+                s.student.id: ({g.name: (g.auto_score, g.needs_manual_grade)
+                                for nb in s.notebooks for g in nb.grades},
+                               {c.name: c.auto_comment for nb in s.notebooks
+                                for c in nb.comments})
+                for s in gb.assignment_submissions(ASSIGNMENT)}
+    assert results["SaveAutoGradesAtOnce"] == results["SaveAutoGrades"]
+    scores = results["SaveAutoGrades"]["h-partial"][0]
+    assert 0 < sum(v for v, _ in scores.values() if v) < 17  # the notebooks were re-read
