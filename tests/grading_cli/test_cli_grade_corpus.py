@@ -166,6 +166,15 @@ def test_feedback_explains_without_hidden_tests(graded_class):
     assert "not numerically stable" in pages["h-partial"]
     assert "Integrity check: sigmoid_values scored 0" in pages["a-input-transformer"]
     assert "graded as 01-sigmoid.ipynb" in pages["m-renamed"]
+    # the maths is typeset offline: MathML in the page, no MathJax from a CDN, no raw TeX
+    from bs4 import BeautifulSoup
+
+    raw = (root / "feedback" / "h-partial" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+    soup = BeautifulSoup(raw, "html.parser")
+    assert len(soup.find_all("math")) > 30
+    assert not [t for t in soup.find_all("script") if "mathjax" in (t.get("src") or "")]
+    prose = " ".join(c.get_text() for c in soup.select("div.text_cell_render"))
+    assert "$" not in prose, prose[prose.find("$") - 80:prose.find("$") + 80]
     # points that stand for a review say so, with the reason
     assert "predict_proba_values: the test passed in the notebook" in pages["h-pandas"]
     assert "could not run all of the notebook's code" in pages["h-pandas"]
