@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help book book-instructor test test-fast test-explore lint lab exercises sysdeps constraints clean \
+.PHONY: help book book-instructor test test-fast lint lab exercises sysdeps constraints clean \
         release grade feedback export course-check formgrader
 
 help:
@@ -62,6 +62,7 @@ test-fast: $(STAMP)
 # failure is saved in .hypothesis/examples and replayed first by the next run. Keep what it
 # finds as an @example(...) in the test, so that make test checks it on every commit.
 ROUNDS ?= 10
+.PHONY: test-explore
 test-explore: $(STAMP)
 	@for i in $$(seq $(ROUNDS)); do \
 	  echo "test-explore: round $$i of $(ROUNDS)"; \
