@@ -15,6 +15,7 @@ help:
 	@echo "make book        build the course website into _build/html and open it"
 	@echo "make book-instructor  the website plus solutions, into _build/instructor/html"
 	@echo "make test        install everything and run the whole test suite"
+	@echo "make test-explore  property tests with fresh randomness (ROUNDS=10 runs)"
 	@echo "make lab         open the student notebooks in JupyterLab"
 	@echo "make lint        ruff"
 	@echo "make exercises   regenerate chapters/exercises/ from solutions/ (nbgrader)"
@@ -56,6 +57,19 @@ test: $(STAMP) sysdeps
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow and not book and not browser and not grading"
+
+# make test draws the same Hypothesis examples on every run (profile "fixed", tests/conftest.py).
+# This searches instead: ROUNDS runs of every property test, each with fresh randomness; a
+# failure is saved in .hypothesis/examples and replayed first by the next run. Keep what it
+# finds as an @example(...) in the test, so that make test checks it on every commit.
+ROUNDS ?= 10
+.PHONY: test-explore
+test-explore: $(STAMP)
+	@for i in $$(seq $(ROUNDS)); do \
+	  echo "test-explore: round $$i of $(ROUNDS)"; \
+	  $(BIN)/python -m pytest -q -x -p no:cacheprovider -m hypothesis \
+	    --hypothesis-profile=explore $$(grep -l "@given" tests/*.py) || exit 1; \
+	done
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -16,6 +16,48 @@
   command ``logreg-course`` (release, collect, grade, feedback, export, check).
 
 Importing this package is cheap: nothing heavy is imported until used.
+
+``logreg_course.__version__`` is the course's one version: the distribution's
+``version`` in ``pyproject.toml`` (the site's footer, the CHANGELOG and
+``logreg_ref.__version__`` all show this string).
 """
 
-__version__ = "0.1.0"
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+_DISTRIBUTION = "logreg-course"
+_PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
+
+
+def _version_from_pyproject(text):
+    """Return ``[project] version`` from the text of a pyproject.toml (None if absent)."""
+    try:
+        import tomllib  # Python >= 3.11
+    except ModuleNotFoundError:  # Python 3.10: the one line of the [project] table
+        table = re.search(r"^\[project\]\s*$(.*?)(?=^\[|\Z)", text, re.M | re.S)
+        line = table and re.search(r'^version\s*=\s*["\']([^"\']+)["\']', table.group(1), re.M)
+        return line.group(1) if line else None
+    return tomllib.loads(text).get("project", {}).get("version")
+
+
+def _read_version():
+    """The installed distribution's version; from pyproject.toml when not installed.
+
+    Returns ``"0+unknown"`` when neither is available (a copied package folder).
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(_DISTRIBUTION)
+    except PackageNotFoundError:
+        pass
+    try:
+        found = _version_from_pyproject(_PYPROJECT.read_text(encoding="utf-8"))
+    except OSError:
+        found = None
+    return found or "0+unknown"
+
+
+__version__ = _read_version()

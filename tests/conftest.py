@@ -14,6 +14,40 @@ import pytest
 
 # The public book, built once per session and shared by the book and browser tests.
 from _booksite import built_book  # noqa: F401
+from hypothesis import HealthCheck, settings
+from hypothesis.database import DirectoryBasedExampleDatabase
+
+# Hypothesis profiles: one verdict per commit.
+#
+# "fixed" (what `make test` uses, here and on CI alike): every property test draws the same
+# examples on every run, so the verdict depends on the commit alone. derandomize=True seeds
+# each test from a hash of the test itself; database=None keeps examples saved by a local
+# exploration (.hypothesis/) from changing what `make test` tries; the per-test example
+# budgets are the @settings(max_examples=...) in the test files. Both profiles set
+# deadline=None and suppress the too_slow health check: both are wall-clock limits, and on
+# two shared cores the same example takes 5 ms or 500 ms depending on the machine's load,
+# so a deadline would make the verdict depend on the load, not on the code. Speed is
+# watched with pytest --durations instead.
+#
+# "explore" (`make test-explore`): fresh randomness on every run, failures saved to
+# .hypothesis/examples and replayed first next time. A counterexample found there is
+# copied into the test as an explicit @example(...) (with a comment saying what it
+# broke), so that `make test` checks it on every commit from then on.
+#
+# The profile is chosen by `--hypothesis-profile NAME` (Hypothesis' pytest plugin) or the
+# HYPOTHESIS_PROFILE environment variable; the default is "fixed" everywhere. (Without
+# this, Hypothesis uses random examples locally but its own derandomised "ci" profile
+# when a CI environment variable is set: two verdicts for one commit.)
+_COMMON = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow],
+           "print_blob": True}
+settings.register_profile("fixed", derandomize=True, database=None, **_COMMON)
+settings.register_profile(
+    "explore", derandomize=False,
+    database=DirectoryBasedExampleDatabase(
+        os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                     ".hypothesis", "examples")),
+    **_COMMON)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fixed"))
 
 
 @pytest.hookimpl(tryfirst=True)

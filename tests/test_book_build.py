@@ -14,6 +14,7 @@ import re
 import nbformat
 import numpy as np
 import pytest
+import tomllib
 import yaml
 from _booksite import (
     FORBIDDEN,
@@ -78,7 +79,10 @@ def test_public_site_has_no_solutions_or_hidden_tests(built_book):
 def test_site_needs_no_cdn(built_book):
     """Scripts and stylesheets are all local, and MathJax 3 is the vendored copy."""
     built_book.require_success()
-    remote = re.compile(r"<(?:script|link)\b[^>]*(?:src|href)=\"(?:https?:)?//", re.I)
+    # (A canonical <link>, written when html.baseurl is set as the site workflow does,
+    # names the page's own address and loads nothing.)
+    remote = re.compile(r"<(?:script|link)\b(?![^>]*rel=\"canonical\")[^>]*(?:src|href)="
+                        r"\"(?:https?:)?//", re.I)
     for page in html_pages(built_book.html):
         text = page.read_text(encoding="utf-8")
         assert not remote.search(text), f"{page.name} loads a remote script or stylesheet"
@@ -104,6 +108,28 @@ def test_notebook_pages_offer_download_and_launch_buttons(built_book):
     assert set(links) == {"Binder", "Colab", "JupyterHub"}
     for service, url in links.items():
         assert url in html.unescape(text), f"{service} link differs from the theme's"
+
+
+def test_every_page_shows_the_course_version_in_its_footer(built_book):
+    """"Course version X.Y.Z" (pyproject.toml's version) in every page's footer, and in
+    Sphinx's own DOCUMENTATION_OPTIONS.VERSION; the redirect index.html has no footer."""
+    built_book.require_success()
+    pyproject = (built_book.source / "pyproject.toml").read_text(encoding="utf-8")
+    version = tomllib.loads(pyproject)["project"]["version"]
+    footer = re.compile(r'<footer class="bd-footer-content">(.*?)</footer>', re.S)
+    shown = re.compile(r'<p class="course-version">Course version ([^ <]+)[ <]')
+    pages = [p for p in html_pages(built_book.html)
+             if 'http-equiv="refresh"' not in p.read_text(encoding="utf-8").lower()]
+    assert len(pages) >= len(toc_files(built_book.source))
+    problems = []
+    for page in pages:
+        found = footer.search(page.read_text(encoding="utf-8"))
+        versions = shown.findall(found.group(1)) if found else []
+        if versions != [version]:
+            problems.append(f"{page.relative_to(built_book.html)}: footer shows {versions}")
+    assert problems == [], f"expected 'Course version {version}' once in every footer"
+    options = (built_book.html / "_static" / "documentation_options.js").read_text()
+    assert f"VERSION: '{version}'" in options
 
 
 def test_search_index_covers_the_pages(built_book):
