@@ -407,12 +407,22 @@ def _grade_one(w: _Worker, student: str, previous: dict | None,
         _not_graded(course, aid, student, w.notebooks, keep_scores=unchanged)
         return res
     flags = scan.scan_files(pre.extra_files)
+    res["versions"] = {"grader": _course_version()}
     for name, path in pre.notebooks.items():
         staged = nbformat.read(path, as_version=4)
         for f in scan.scan_notebook(staged, w.sources[name]):
             flags.append(scan.Flag(f.kind, f.severity,
                                    f.where if len(w.notebooks) == 1 else f"{name}: {f.where}",
                                    f.message))
+        # the course version the learner's notebook was released with (make exercises writes
+        # it into the notebook's metadata): graded anyway, and said
+        theirs = (staged.metadata.get("logreg_course") or {}).get("version")
+        if theirs:
+            res["versions"][name] = str(theirs)[:40]
+            if str(theirs) != res["versions"]["grader"]:
+                flags.append(scan.Flag(
+                    "version", "info", name, f"the notebook comes from course version "
+                    f"{str(theirs)[:40]}; graded with {res['versions']['grader']}"))
     with course.gradebook() as gb:
         before = {n: _manual_state(gb, aid, n, student) for n in w.notebooks}
     execute.LAST_CELL.clear()
@@ -505,6 +515,12 @@ def _grade_one(w: _Worker, student: str, previous: dict | None,
     res["status"], res["fault"] = "graded", ""
     res["flags"] = [f.to_dict() for f in flags]
     return res
+
+
+def _course_version() -> str:
+    from .. import __version__
+
+    return __version__
 
 
 def record_remote(course, aid: str, res: dict, previous: dict | None) -> dict:

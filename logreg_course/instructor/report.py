@@ -210,9 +210,19 @@ def _section(course, data: AssignmentData) -> str:
             flagged.append((s, e, serious))
     zeroed = {s: [g for v in e.get("integrity", {}).values() for g, c in v.get("cells", {}).items()
                   if c.get("action") == "zeroed"] for s, e in data.ledger.items()}
+    versions = sorted({e.get("versions", {}).get("grader") for e in data.ledger.values()
+                       if e.get("versions", {}).get("grader")})
+    other = sorted(s for s, e in data.ledger.items() if any(
+        v != e["versions"].get("grader") for k, v in e.get("versions", {}).items()
+        if k != "grader"))
     scores = [data.students[s]["score"] for s in graded]
     mean = sum(scores) / len(scores) if scores else 0.0
-    out = [f'<h2 id="{_e(data.name)}">{_e(data.name)}</h2>', '<div class="cards">']
+    out = [f'<h2 id="{_e(data.name)}">{_e(data.name)}</h2>']
+    if versions:
+        out.append(f"<p class='meta'>Graded with course version {_e(', '.join(versions))}"
+                   + (f"; notebooks released with another version: {_e(', '.join(other))}"
+                      if other else "") + "</p>")
+    out.append('<div class="cards">')
     cards = [("submissions", len(set(data.ledger) | set(ungraded_subs)), ""),
              ("graded", len(graded), ""),
              ("could not be graded", len(failed), "warn" if failed else ""),

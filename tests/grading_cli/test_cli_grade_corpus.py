@@ -29,7 +29,7 @@ def test_the_batch_finishes_and_names_every_failure(graded_class):
     assert len(graded) > len(failed)
 
 
-HONEST = ["h-correct", "h-partial", "h-blank", "h-slow", "h-pandas"]
+HONEST = ["h-correct", "h-partial", "h-blank", "h-slow", "h-pandas", "h-old-version"]
 
 
 @pytest.mark.parametrize("student", HONEST)
@@ -39,6 +39,11 @@ def test_honest_submissions_get_exactly_their_points(graded_class, student):
         assert autograded_score(gb, student) == pytest.approx(expect["auto"]), entry["flags"]
     if "no-flag" in expect:
         assert not [f for f in entry["flags"] if f["kind"] == expect["no-flag"]], entry["flags"]
+    if "flag" in expect:
+        assert [f for f in entry["flags"] if f["kind"] == expect["flag"]], entry["flags"]
+    from logreg_course import __version__
+
+    assert entry["versions"]["grader"] == __version__
 
 
 def test_a_recheck_that_cannot_decide_keeps_the_points_for_review(graded_class):
@@ -197,6 +202,10 @@ def test_export_report_lists_flagged_and_ungraded(graded_class, tmp_path):
                     "Points kept for review (the re-check could not decide)",
                     "Waiting for manual grading", "Slowest submissions"):
         assert section in report
+    from logreg_course import __version__
+
+    assert f"Graded with course version {__version__}" in report
+    assert "notebooks released with another version: h-old-version" in report
     review = report.split("Points kept for review")[1].split("<h3>")[0]
     assert "h-pandas" in review and "predict_proba_values" in review
     assert "h-correct" not in review and "h-slow" not in review
