@@ -1542,24 +1542,22 @@ def fit_logistic(X, y, tol=1e-8, max_iter=50):
 ''',
     ),
     _case(
-        "row_loops", "loops over rows: per-sample loss, gradient and Hessian accumulated",
+        "row_loops", "loops over rows: per-sample terms of the loss, gradient and Hessian summed",
         cross_entropy_answer='''\
-import math
-
-
 def cross_entropy(y, z):
+    softplus = np.logaddexp(0.0, z)  # log(1 + e^z), never overflows
     total = 0.0
-    for y_i, z_i in zip(y, z):
-        # log(1 + e^z) = max(z, 0) + log1p(e^-|z|), never overflows
-        total += max(z_i, 0.0) + math.log1p(math.exp(-abs(z_i))) - y_i * z_i
-    return total / len(z)
+    for i in range(len(z)):
+        total += softplus[i] - y[i] * z[i]
+    return float(total / len(z))
 ''',
         gradient_answer='''\
 def gradient(X, y, w, b):
     n, d = X.shape
+    p = sigmoid(X @ w + b)
     g_w, g_b = np.zeros(d), 0.0
-    for i in range(n):
-        r = sigmoid(X[i] @ w + b) - y[i]
+    for i in range(n):  # sample i adds (p_i - y_i) x_i
+        r = p[i] - y[i]
         g_w += r * X[i]
         g_b += r
     return g_w / n, float(g_b / n)
@@ -1567,11 +1565,11 @@ def gradient(X, y, w, b):
         hessian_answer='''\
 def hessian(X, w, b):
     n, d = X.shape
+    p = sigmoid(X @ w + b)
     H = np.zeros((d + 1, d + 1))
     for i in range(n):
-        p = sigmoid(X[i] @ w + b)
         x_tilde = np.append(X[i], 1.0)  # intercept last
-        H += p * (1.0 - p) * np.outer(x_tilde, x_tilde)
+        H += p[i] * (1.0 - p[i]) * np.outer(x_tilde, x_tilde)
     return H / n
 ''',
         gradient_descent_answer='''\
@@ -1881,19 +1879,14 @@ def fit_logistic(X, y, tol=1e-8, max_iter=50):
 ''',
     ),
     _case(
-        "math_generators", "math.fsum over generators for the loss; sums of outer products",
+        "math_generators", "math.fsum for the loss; sums of generators, of outer products",
         cross_entropy_answer='''\
 import math
 
 
-def _softplus(t):
-    return max(t, 0.0) + math.log1p(math.exp(-abs(t)))
-
-
 def cross_entropy(y, z):
-    y = np.asarray(y, dtype=float).tolist()
-    z = np.asarray(z, dtype=float).tolist()
-    return math.fsum(_softplus(t) - y_i * t for y_i, t in zip(y, z)) / len(z)
+    losses = np.logaddexp(0.0, z) - y * z
+    return math.fsum(losses.tolist()) / len(losses)  # an exactly rounded sum
 ''',
         gradient_answer='''\
 def gradient(X, y, w, b):
@@ -1939,73 +1932,65 @@ def fit_logistic(X, y, tol=1e-8, max_iter=50):
 
 SLOW_03 = [
     _case(
-        "pure_python", "slow: Python lists and the math module; only the solve is numpy",
+        "sample_loops", "slow: every sum a Python loop over the samples, math per sample",
         cross_entropy_answer='''\
+def cross_entropy(y, z):
+    total = 0.0
+    for y_i, z_i in zip(y, z):
+        total += np.logaddexp(0.0, z_i) - y_i * z_i  # log(1 + e^z) - y z, stably
+    return float(total / len(z))
+''',
+        gradient_answer='''\
 import math
 
 
-def cross_entropy(y, z):
-    y, z = np.asarray(y, dtype=float).tolist(), np.asarray(z, dtype=float).tolist()
-    losses = [max(t, 0.0) + math.log1p(math.exp(-abs(t))) - y_i * t for y_i, t in zip(y, z)]
-    return math.fsum(losses) / len(losses)
-''',
-        gradient_answer='''\
-def _sigma(t):
+def _p(t):
+    # a stable sigmoid of one number
     e = math.exp(-abs(t))
     return 1.0 / (1.0 + e) if t >= 0 else e / (1.0 + e)
 
 
-def _rows(X, w, b):
-    # each row with its 1 for the intercept, and its logit
-    w = np.asarray(w, dtype=float).tolist()
-    rows = [row + [1.0] for row in np.asarray(X, dtype=float).tolist()]
-    logits = [math.fsum(x * c for x, c in zip(row, w + [b])) for row in rows]
-    return rows, logits
-
-
 def gradient(X, y, w, b):
-    rows, logits = _rows(X, w, b)
-    n, g = len(rows), [0.0] * len(rows[0])
-    for row, z, y_i in zip(rows, logits, np.asarray(y, dtype=float).tolist()):
-        r = _sigma(z) - y_i
-        for j, x in enumerate(row):
-            g[j] += r * x
-    return np.array(g[:-1]) / n, g[-1] / n
+    z = X @ w + b
+    g_w, g_b = np.zeros(X.shape[1]), 0.0
+    for x_i, y_i, z_i in zip(X, y, z):
+        r = _p(z_i) - y_i
+        g_w += r * x_i
+        g_b += r
+    return g_w / len(y), float(g_b / len(y))
 ''',
         hessian_answer='''\
 def hessian(X, w, b):
-    rows, logits = _rows(X, w, b)
-    n, m = len(rows), len(rows[0])
-    H = [[0.0] * m for _ in range(m)]
-    for row, z in zip(rows, logits):
-        h = _sigma(z) * _sigma(-z)
-        for j in range(m):
-            for k in range(m):
-                H[j][k] += h * row[j] * row[k]
-    return np.array(H) / n
+    z = X @ w + b
+    d = X.shape[1]
+    H = np.zeros((d + 1, d + 1))
+    for x_i, z_i in zip(X, z):
+        x_tilde = np.append(x_i, 1.0)  # intercept last
+        H += _p(z_i) * _p(-z_i) * np.outer(x_tilde, x_tilde)
+    return H / len(z)
 ''',
         gradient_descent_answer='''\
 def gradient_descent(X, y, step_size, n_iter):
-    w, b = np.zeros(np.shape(X)[1]), 0.0
-    history = [cross_entropy(y, np.array(_rows(X, w, b)[1]))]
+    w, b = np.zeros(X.shape[1]), 0.0
+    history = [cross_entropy(y, X @ w + b)]
     for _ in range(n_iter):
         g_w, g_b = gradient(X, y, w, b)
         w, b = w - step_size * g_w, b - step_size * g_b
-        history.append(cross_entropy(y, np.array(_rows(X, w, b)[1])))
+        history.append(cross_entropy(y, X @ w + b))
     return w, b, np.array(history)
 ''',
         newton_step_answer='''\
 def newton_step(X, y, w, b):
     g_w, g_b = gradient(X, y, w, b)
     step = np.linalg.solve(hessian(X, w, b), np.append(g_w, g_b))
-    return np.asarray(w, dtype=float) - step[:-1], b - float(step[-1])
+    return w - step[:-1], b - float(step[-1])
 ''',
         fit_answer='''\
 def fit_logistic(X, y, tol=1e-8, max_iter=50):
-    w, b = np.zeros(np.shape(X)[1]), 0.0
+    w, b = np.zeros(X.shape[1]), 0.0
     for _ in range(max_iter):
         g_w, g_b = gradient(X, y, w, b)
-        if max(max(abs(g) for g in g_w), abs(g_b)) <= tol:
+        if max(np.max(np.abs(g_w)), abs(g_b)) <= tol:
             break
         w, b = newton_step(X, y, w, b)
     return w, b
@@ -3584,60 +3569,48 @@ def cv_log_loss(X, y, C, k=5):
 
 SLOW_05 = [
     _case(
-        "pure_python_rows", "slow: Python lists and math per sample; Hessian row by row (outer)",
+        "sample_loops", "slow: the objective, gradient and Hessian as Python loops over samples",
         objective_answer='''\
 import math
 
 
-def _rows(X):
-    return np.asarray(X, dtype=float).tolist()
-
-
-def _dot(u, v):
-    return math.fsum(a * c for a, c in zip(u, v))
-
-
 def penalised_objective(X, y, w, b, C, sample_weight=None):
-    w = np.asarray(w, dtype=float).tolist()
-    s = [1.0] * len(y) if sample_weight is None else list(sample_weight)
+    s = np.ones(len(y)) if sample_weight is None else sample_weight
     data = 0.0
-    for row, y_i, s_i in zip(_rows(X), y, s):
-        z = _dot(row, w) + b
+    for x_i, y_i, s_i in zip(X, y, s):
+        z = float(x_i @ w + b)
         data += s_i * (max(z, 0.0) + math.log1p(math.exp(-abs(z))) - y_i * z)
-    return C * data + 0.5 * _dot(w, w)
+    return C * data + 0.5 * float(w @ w)
 ''',
         gradient_answer='''\
-def _sigma(t):
+def _p(t):
     e = math.exp(-abs(t))
     return 1.0 / (1.0 + e) if t >= 0 else e / (1.0 + e)
 
 
 def penalised_gradient(X, y, w, b, C, sample_weight=None):
-    w = np.asarray(w, dtype=float).tolist()
-    s = [1.0] * len(y) if sample_weight is None else list(sample_weight)
-    g_w, g_b = [0.0] * len(w), 0.0
-    for row, y_i, s_i in zip(_rows(X), y, s):
-        r = C * s_i * (_sigma(_dot(row, w) + b) - y_i)
-        for j, x_j in enumerate(row):
-            g_w[j] += r * x_j
+    s = np.ones(len(y)) if sample_weight is None else sample_weight
+    z = X @ w + b
+    g_w, g_b = np.zeros(len(w)), 0.0
+    for x_i, y_i, s_i, z_i in zip(X, y, s, z):  # one sample at a time
+        r = C * s_i * (_p(z_i) - y_i)
+        g_w += r * x_i
         g_b += r
-    return np.array(g_w) + np.array(w), g_b
+    return g_w + w, float(g_b)
 ''',
         fit_answer='''\
 def fit_penalised(X, y, C, sample_weight=None, tol=1e-8, max_iter=100):
-    rows = _rows(X)
-    n, d = len(rows), len(rows[0])
-    s = [1.0] * n if sample_weight is None else [float(v) for v in sample_weight]
+    n, d = X.shape
+    s = np.ones(n) if sample_weight is None else sample_weight
     w, b = np.zeros(d), 0.0
     for _ in range(max_iter):
         g_w, g_b = penalised_gradient(X, y, w, b, C, s)
-        if max(max(abs(g) for g in g_w), abs(g_b)) <= tol * C * math.fsum(s):
+        if max(np.max(np.abs(g_w)), abs(g_b)) <= tol * C * np.sum(s):
             break
-        H = np.diag([1.0] * d + [0.0])
-        for row, s_i in zip(rows, s):
-            p = _sigma(_dot(row, w.tolist()) + b)
-            x_t = np.array(row + [1.0])
-            H += C * s_i * p * (1.0 - p) * np.outer(x_t, x_t)
+        H = np.diag(np.append(np.ones(d), 0.0))  # the penalty's part: w only
+        for x_i, s_i, z_i in zip(X, s, X @ w + b):
+            x_tilde = np.append(x_i, 1.0)
+            H += C * s_i * _p(z_i) * _p(-z_i) * np.outer(x_tilde, x_tilde)
         step = np.linalg.solve(H, np.append(g_w, g_b))
         w, b = w - step[:d], b - float(step[d])
     return w, b
@@ -3679,27 +3652,18 @@ def kfold_indices(n, k):
 
 
 def cv_log_loss(X, y, C, k=5):
-    rows = _rows(X)
-    n, d = len(rows), len(rows[0])
+    n = len(y)
     losses = []
     for test in kfold_indices(n, k):
         held_out = set(test.tolist())
-        train = [i for i in range(n) if i not in held_out]
-        mu = [math.fsum(rows[i][j] for i in train) / len(train) for j in range(d)]
-        sd = [math.sqrt(math.fsum((rows[i][j] - mu[j]) ** 2 for i in train) / len(train))
-              for j in range(d)]
-
-        def scaled(i):
-            return [(rows[i][j] - mu[j]) / sd[j] for j in range(d)]
-
-        w, b = fit_penalised(np.array([scaled(i) for i in train]),
-                             np.array([y[i] for i in train]), C)
-        w = w.tolist()
-        fold = []
-        for i in test.tolist():
-            z = _dot(scaled(i), w) + b
-            fold.append(max(z, 0.0) + math.log1p(math.exp(-abs(z))) - y[i] * z)
-        losses.append(math.fsum(fold) / len(fold))
+        train = np.array([i for i in range(n) if i not in held_out])
+        mu, sd = X[train].mean(axis=0), X[train].std(axis=0)
+        w, b = fit_penalised((X[train] - mu) / sd, y[train], C)
+        fold = 0.0
+        for i in test:
+            z = float((X[i] - mu) / sd @ w + b)
+            fold += max(z, 0.0) + math.log1p(math.exp(-abs(z))) - y[i] * z
+        losses.append(fold / len(test))
     return math.fsum(losses) / k
 ''',
     ),
@@ -4489,16 +4453,14 @@ def cross_entropy(y, Z, sample_weight=None):
 ''',
         gradient_answer='''\
 def gradient(X, y, W, b):
-    n = len(y)
+    P = softmax(X @ W.T + b)
+    one_hot = np.eye(len(b))
     g_W, g_b = np.zeros(np.shape(W)), np.zeros(len(b))
-    for i in range(n):  # one sample at a time
-        z = W @ X[i] + b
-        e = np.exp(z - z.max())
-        r = e / e.sum()  # the probabilities of sample i ...
-        r[y[i]] -= 1.0  # ... minus its one-hot label
-        g_W += r[:, None] * X[i]
+    for x_i, p_i, y_i in zip(X, P, y):  # one sample at a time
+        r = p_i - one_hot[y_i]  # its probabilities minus its label
+        g_W += r[:, None] * x_i
         g_b += r
-    return g_W / n, g_b / n
+    return g_W / len(y), g_b / len(y)
 ''',
         fit_answer='''\
 def fit_softmax(X, y, C, tol=1e-6, max_iter=20000):
