@@ -2970,11 +2970,12 @@ def penalised_objective(X, y, w, b, C, sample_weight=None):
 ''',
         gradient_answer='''\
 def penalised_gradient(X, y, w, b, C, sample_weight=None):
+    p = sigmoid(X @ w + b)
     g_w = np.zeros(len(w))
     g_b = 0.0
     for i in range(len(y)):
         s_i = 1.0 if sample_weight is None else sample_weight[i]
-        r = s_i * (sigmoid(X[i] @ w + b) - y[i])
+        r = s_i * (p[i] - y[i])
         g_w += r * X[i]
         g_b += r
     return C * g_w + w, float(C * g_b)
@@ -2989,11 +2990,11 @@ def fit_penalised(X, y, C, sample_weight=None, tol=1e-8, max_iter=100):
         g = np.append(g_w, g_b)
         if np.abs(g).max() <= tol * C * np.sum(s):
             break
+        p = sigmoid(X @ w + b)
         H = np.zeros((d + 1, d + 1))
         for i in range(n):
             x_t = np.append(X[i], 1.0)
-            p = sigmoid(x_t[:d] @ w + b)
-            H += C * s[i] * p * (1.0 - p) * np.outer(x_t, x_t)
+            H += C * s[i] * p[i] * (1.0 - p[i]) * np.outer(x_t, x_t)
         for j in range(d):  # + 1 on the diagonal of w only
             H[j, j] += 1.0
         step = np.linalg.solve(H, g)
@@ -3602,15 +3603,15 @@ def penalised_gradient(X, y, w, b, C, sample_weight=None):
 def fit_penalised(X, y, C, sample_weight=None, tol=1e-8, max_iter=100):
     n, d = X.shape
     s = np.ones(n) if sample_weight is None else sample_weight
+    Xt = np.column_stack([X, np.ones(n)])
     w, b = np.zeros(d), 0.0
     for _ in range(max_iter):
         g_w, g_b = penalised_gradient(X, y, w, b, C, s)
         if max(np.max(np.abs(g_w)), abs(g_b)) <= tol * C * np.sum(s):
             break
         H = np.diag(np.append(np.ones(d), 0.0))  # the penalty's part: w only
-        for x_i, s_i, z_i in zip(X, s, X @ w + b):
-            x_tilde = np.append(x_i, 1.0)
-            H += C * s_i * _p(z_i) * _p(-z_i) * np.outer(x_tilde, x_tilde)
+        for x_i, s_i, z_i in zip(Xt, s, X @ w + b):  # rows of X~ = [X, 1]
+            H += C * s_i * _p(z_i) * _p(-z_i) * x_i[:, None] * x_i
         step = np.linalg.solve(H, np.append(g_w, g_b))
         w, b = w - step[:d], b - float(step[d])
     return w, b
@@ -4453,13 +4454,11 @@ def cross_entropy(y, Z, sample_weight=None):
 ''',
         gradient_answer='''\
 def gradient(X, y, W, b):
-    P = softmax(X @ W.T + b)
-    one_hot = np.eye(len(b))
+    R = softmax(X @ W.T + b) - np.eye(len(b))[y]  # P - Y, one row per sample
     g_W, g_b = np.zeros(np.shape(W)), np.zeros(len(b))
-    for x_i, p_i, y_i in zip(X, P, y):  # one sample at a time
-        r = p_i - one_hot[y_i]  # its probabilities minus its label
-        g_W += r[:, None] * x_i
-        g_b += r
+    for x_i, r_i in zip(X, R):  # each sample adds its own outer product
+        g_W += r_i[:, None] * x_i
+        g_b += r_i
     return g_W / len(y), g_b / len(y)
 ''',
         fit_answer='''\
