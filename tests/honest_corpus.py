@@ -4415,15 +4415,10 @@ SLOW_06 = [
 import math
 
 
-def _softmax_list(z):
-    m = max(z)
-    e = [math.exp(v - m) for v in z]
-    total = math.fsum(e)
-    return [v / total for v in e]
-
-
 def softmax(Z):
-    return np.array([_softmax_list(row) for row in np.asarray(Z, dtype=float).tolist()])
+    Z = np.asarray(Z, dtype=float)
+    E = np.exp(Z - Z.max(axis=1, keepdims=True))
+    return E / E.sum(axis=1, keepdims=True)
 ''',
         lse_answer='''\
 def _lse_list(z):
@@ -4454,11 +4449,14 @@ def cross_entropy(y, Z, sample_weight=None):
 ''',
         gradient_answer='''\
 def gradient(X, y, W, b):
-    R = softmax(X @ W.T + b) - np.eye(len(b))[y]  # P - Y, one row per sample
     g_W, g_b = np.zeros(np.shape(W)), np.zeros(len(b))
-    for x_i, r_i in zip(X, R):  # each sample adds its own outer product
-        g_W += r_i[:, None] * x_i
-        g_b += r_i
+    for x_i, y_i in zip(X, y):  # one sample at a time
+        z = W @ x_i + b
+        e = np.exp(z - z.max())
+        r = e / e.sum()  # its probabilities ...
+        r[y_i] -= 1.0  # ... minus its one-hot label
+        g_W += r[:, None] * x_i
+        g_b += r
     return g_W / len(y), g_b / len(y)
 ''',
         fit_answer='''\
