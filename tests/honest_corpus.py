@@ -1332,26 +1332,34 @@ def effects_table(X, w, b, se):
 
 SLOW_02 = [
     _case(
-        "pure_python", "slow: pure Python on lists (tolist), math per element, rows by hand",
+        "decimal_rows", "slow: 40-digit decimal arithmetic per element, loops over rows",
         odds_answer='''\
 import math
+from decimal import Decimal, localcontext
+
+
+def _exact(function, *numbers):
+    # evaluate function on Decimals with 40 significant digits, round once to a float
+    with localcontext() as ctx:
+        ctx.prec = 40
+        return float(function(*(Decimal(float(v)) for v in numbers)))
 
 
 def odds(p):
     p = np.asarray(p, dtype=float)
-    out = [math.inf if q == 1.0 else q / (1.0 - q) for q in p.ravel().tolist()]
+    out = [math.inf if q == 1.0 else _exact(lambda d: d / (1 - d), q) for q in p.ravel()]
     return np.array(out).reshape(p.shape)
 ''',
         prob_from_odds_answer='''\
 def prob_from_odds(o):
     o = np.asarray(o, dtype=float)
-    out = [1.0 if math.isinf(v) else v / (1.0 + v) for v in o.ravel().tolist()]
+    out = [1.0 if math.isinf(v) else _exact(lambda d: d / (1 + d), v) for v in o.ravel()]
     return np.array(out).reshape(o.shape)
 ''',
         odds_ratio_answer='''\
 def odds_ratio(coef, delta=1.0):
     coef = np.asarray(coef, dtype=float)
-    out = [math.exp(delta * c) for c in coef.ravel().tolist()]
+    out = [_exact(lambda c, t: (t * c).exp(), c, delta) for c in coef.ravel()]
     return np.array(out).reshape(coef.shape)
 ''',
         wald_ci_answer='''\
@@ -1361,52 +1369,53 @@ from statistics import NormalDist
 def wald_ci_odds_ratio(coef, se, level=0.95):
     z = NormalDist().inv_cdf(0.5 + level / 2)
     lower, upper = [], []
-    for c, s in zip(np.ravel(coef).tolist(), np.ravel(se).tolist()):
-        lower.append(math.exp(c - z * s))
-        upper.append(math.exp(c + z * s))
+    for c, s in zip(np.ravel(coef), np.ravel(se)):
+        lower.append(_exact(lambda c, s, z: (c - z * s).exp(), c, s, z))
+        upper.append(_exact(lambda c, s, z: (c + z * s).exp(), c, s, z))
     return np.array(lower), np.array(upper)
 ''',
         marginal_effects_answer='''\
-def _sigma(t):
-    e = math.exp(-abs(t))
-    return 1.0 / (1.0 + e) if t >= 0 else e / (1.0 + e)
+def _slope(t):
+    # sigma(t) sigma(-t) = e / (1 + e)^2 with e = exp(-|t|), in decimals
+    return _exact(lambda d: (-abs(d)).exp() / (1 + (-abs(d)).exp()) ** 2, t)
 
 
-def _dot(u, v):
-    return math.fsum(a * c for a, c in zip(u, v))
+def _logit_of(x, w, b):
+    z = b
+    for x_j, w_j in zip(x, w):
+        z += x_j * w_j
+    return z
 
 
 def marginal_effects(x, w, b):
-    w = np.asarray(w, dtype=float).tolist()
-    p = _sigma(_dot(np.asarray(x, dtype=float).tolist(), w) + b)
-    return np.array([p * (1.0 - p) * w_j for w_j in w])
+    slope = _slope(_logit_of(x, w, b))
+    return np.array([slope * w_j for w_j in w])
 ''',
         ame_answer='''\
 def average_marginal_effects(X, w, b):
-    rows = np.asarray(X, dtype=float).tolist()
-    w = np.asarray(w, dtype=float).tolist()
-    slopes = []
-    for row in rows:
-        p = _sigma(_dot(row, w) + b)
-        slopes.append(p * (1.0 - p))
-    mean_slope = math.fsum(slopes) / len(slopes)
+    total = 0.0
+    for row in X:
+        total += _slope(_logit_of(row, w, b))
+    mean_slope = total / len(X)
     return np.array([mean_slope * w_j for w_j in w])
 ''',
         mem_answer='''\
 def marginal_effects_at_mean(X, w, b):
-    rows = np.asarray(X, dtype=float).tolist()
-    mean_row = [math.fsum(column) / len(rows) for column in zip(*rows)]
+    mean_row = [sum(X[i][j] for i in range(len(X))) / len(X) for j in range(len(w))]
     return marginal_effects(np.array(mean_row), w, b)
 ''',
         discrete_change_answer='''\
+def _sigmoid(t):
+    return _exact(lambda d: 1 / (1 + (-d).exp()) if d >= 0 else d.exp() / (1 + d.exp()), t)
+
+
 def discrete_change(X, w, b, j):
-    w = np.asarray(w, dtype=float).tolist()
-    changes = []
-    for row in np.asarray(X, dtype=float).tolist():
-        on, off = list(row), list(row)
+    total = 0.0
+    for row in X:
+        on, off = row.copy(), row.copy()
         on[j], off[j] = 1.0, 0.0
-        changes.append(_sigma(_dot(on, w) + b) - _sigma(_dot(off, w) + b))
-    return math.fsum(changes) / len(changes)
+        total += _sigmoid(_logit_of(on, w, b)) - _sigmoid(_logit_of(off, w, b))
+    return total / len(X)
 ''',
         effects_table_answer='''\
 def effects_table(X, w, b, se):
@@ -2739,12 +2748,14 @@ def threshold_for_recall(y_true, scores, target):
 
 SLOW_04 = [
     _case(
-        "pure_python", "slow: Python lists; every candidate re-counted by the earlier parts",
+        "sample_loops", "slow: loops over the samples for every count, every candidate re-counted",
         confusion_answer='''\
 def confusion_counts(y_true, scores, threshold):
     counts = [0, 0, 0, 0]  # tn, fp, fn, tp
-    for label, score in zip(np.asarray(y_true).tolist(), np.asarray(scores).tolist()):
-        counts[2 * int(label == 1) + int(score >= threshold)] += 1
+    for i in range(len(y_true)):
+        positive = y_true[i] == 1
+        flagged = scores[i] >= threshold
+        counts[2 * int(positive) + int(flagged)] += 1
     return tuple(counts)
 ''',
         prf_answer='''\
@@ -2774,8 +2785,7 @@ def roc_points(y_true, scores):
 
 
 def auc(y_true, scores):
-    labels = np.asarray(y_true).tolist()
-    values = np.asarray(scores, dtype=float).tolist()
+    labels, values = y_true, scores
     wins = pairs = 0.0
     for i in range(len(values)):
         if labels[i] != 1:
