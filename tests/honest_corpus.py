@@ -18,8 +18,8 @@ of `grading_corpus` (the student notebook with its answer cells replaced, `build
 * `UPSTREAM`: submissions where one earlier graded function is wrong in one way
   (inaccurate, overflowing, wrong shape or container) and every later function is right
   and calls it as a learner naturally would. ``Case.fails`` lists the grade ids such a
-  submission *should* lose once the grader stops cascading penalties: the upstream part's
-  own checks only.
+  submission loses: the upstream part's own checks only (nothing, where the "wrong"
+  container is one the grader reads as the right values).
 * `CALLS_UPSTREAM`: which graded functions a natural solution calls from earlier parts
   (read from the task texts and confirmed while writing the variants).
 
@@ -714,7 +714,9 @@ def _one(t):
 def sigmoid(z):
     return [_one(t) for t in np.ravel(np.asarray(z, dtype=float))]
 '''},
-         frozenset(_SIGMOID_01)),
+         # lists for arrays are read as arrays, but sigmoid(0.7) as a list of one number is
+         # not a number (the grader reads values, not containers)
+         frozenset({"sigmoid_shapes"})),
     # wrong shape: predict_proba returns a column (n, 1); predict thresholds what it gets
     Case("column_predict_proba", "upstream shape (n, 1): predict_proba with w as a column",
          {"predict_proba_answer": '''\
@@ -736,7 +738,8 @@ def predict_proba(X, w, b):
 def predict(X, w, b, threshold=0.5):
     return (predict_proba(X, w, b) >= threshold).astype(int)
 '''},
-         frozenset({"predict_proba_values", "predict_proba_breast_cancer"})),
+         # accepted since the grader reads values, not containers: an equivalent form
+         frozenset()),
 ]
 
 
@@ -1466,7 +1469,8 @@ def marginal_effects(x, w, b):
     p = 1.0 / (1.0 + e) if z >= 0 else e / (1.0 + e)
     return [p * (1.0 - p) * w_j for w_j in w]
 '''},
-         frozenset({"marginal_effects_values"})),
+         # accepted since the grader reads values, not containers: an equivalent form
+         frozenset()),
     # wrong container: the interval as one (2, d) array; effects_table unpacks it fine
     Case("stacked_interval", "upstream returns a (2, d) array: wald_ci_odds_ratio",
          {"wald_ci_answer": '''\
@@ -1477,7 +1481,8 @@ def wald_ci_odds_ratio(coef, se, level=0.95):
     z = NormalDist().inv_cdf(0.5 + level / 2)
     return np.exp(np.array([coef - z * se, coef + z * se]))
 '''},
-         frozenset({"wald_ci_values", "wald_ci_level"})),
+         # accepted since the grader reads values, not containers: an equivalent form
+         frozenset()),
     # wrong shape: the AME keeps a (1, d) shape; effects_table stacks what it gets
     Case("row_shaped_ame", "upstream shape (1, d): average_marginal_effects with keepdims",
          {"ame_answer": '''\
@@ -2054,7 +2059,8 @@ def hessian(X, w, b):
     m = Xt.shape[1]
     return [[float(np.mean(h * Xt[:, j] * Xt[:, k])) for k in range(m)] for j in range(m)]
 '''},
-         frozenset({"hessian_shape", "hessian_values"})),
+         # accepted since the grader reads values, not containers: an equivalent form
+         frozenset()),
 ]
 
 
@@ -2848,7 +2854,8 @@ def confusion_counts(y_true, scores, threshold):
     pred = (np.asarray(scores, dtype=float) >= threshold).astype(int)
     return np.bincount(2 * y + pred, minlength=4)  # tn, fp, fn, tp
 '''},
-         frozenset({"confusion_values", "confusion_edges"})),
+         # accepted since the grader reads values, not containers: an equivalent form
+         frozenset()),
     # wrong shape: t* as an array of shape (1,); the decisions broadcast against it
     Case("array_threshold", "upstream shape (1,): bayes_threshold; bayes_decisions as usual",
          {"bayes_answer": '''\
@@ -2880,7 +2887,8 @@ def auc(y_true, scores):
     fpr, tpr, _ = roc_points(y_true, scores)
     return float(np.sum(np.diff(fpr) * (np.add(tpr[1:], tpr[:-1]) / 2)))
 '''},
-         frozenset({"roc_points_values"})),
+         # accepted since the grader reads values, not containers: an equivalent form
+         frozenset()),
 ]
 
 
@@ -3731,7 +3739,8 @@ def cv_log_loss(X, y, C, k=5):
         losses.append(np.mean(np.logaddexp(0.0, z) - y[test] * z))
     return float(np.mean(losses))
 '''},
-         frozenset({"kfold_values"})),
+         # accepted since the grader reads values, not containers: an equivalent form
+         frozenset()),
     # wrong container: each fold a list of ints; numpy indexes with lists just as well
     Case("list_folds", "upstream returns lists of ints: kfold_indices with range()",
          {"cv_answer": '''\
@@ -3754,7 +3763,8 @@ def cv_log_loss(X, y, C, k=5):
         losses.append(np.mean(np.logaddexp(0.0, z) - y[test] * z))
     return float(np.mean(losses))
 '''},
-         frozenset({"kfold_values"})),
+         # accepted since the grader reads values, not containers: an equivalent form
+         frozenset()),
 ]
 
 
@@ -4558,7 +4568,8 @@ def gradient(X, y, W, b):
     R[np.arange(len(y)), y] -= 1.0
     return R.T @ X / len(y), [float(np.mean(R[:, k])) for k in range(R.shape[1])]
 '''},
-         frozenset({"gradient_b"})),
+         # accepted since the grader reads values, not containers: an equivalent form
+         frozenset()),
     # wrong container: predict_proba as nested lists; predict takes the argmax of it
     Case("list_predict_proba", "upstream returns lists: predict_proba; predict via argmax of it",
          {"predict_answer": '''\
@@ -4569,7 +4580,8 @@ def predict_proba(X, W, b):
 def predict(X, W, b):
     return np.argmax(predict_proba(X, W, b), axis=1)
 '''},
-         frozenset({"predict_proba_values"})),
+         # accepted since the grader reads values, not containers: an equivalent form
+         frozenset()),
 ]
 
 
