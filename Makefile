@@ -51,12 +51,16 @@ exercises: $(STAMP)
 sysdeps:
 	bash scripts/ensure-system-deps.sh
 
+# Tests run on every core (pytest-xdist); the files that share an expensive fixture (one
+# graded class, one built book, one PostgreSQL and Dask cluster) go to one worker together
+# (tests/conftest.py, SHARED_FIXTURES). --durations lists where the time goes.
+TEST_JOBS ?= auto
 test: $(STAMP) sysdeps
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_JOBS) --durations=30
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow and not book and not browser and not grading"
+	$(BIN)/python -m pytest -n $(TEST_JOBS) -m "not slow and not book and not browser and not grading"
 
 # make test draws the same Hypothesis examples on every run (profile "fixed", tests/conftest.py).
 # This searches instead: ROUNDS runs of every property test, each with fresh randomness; a

@@ -50,19 +50,60 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fixed"))
 
 
+# --- running on two cores (make test: pytest -n 2) ------------------------------------------
+#: Test files that share an expensive session fixture, by group. pytest-xdist sends a whole
+#: group to one worker, so the fixture is built once (a file not listed is its own group).
+#: The groups come first in this order, the heaviest first, so that the two workers finish
+#: together. (pytest-xdist's own ``--dist loadgroup`` cannot do this with pytest 9: it
+#: groups by rewriting ``item._nodeid``, which pytest 9 no longer reads.)
+SHARED_FIXTURES = {
+    # logreg-course grade of the honest and slow corpora, all six assignments
+    "cli-honest": ["tests/grading_cli/test_cli_honest.py"],
+    # `graded`, `rechecked`, `notebooks`: nbgrader on the whole corpus
+    "nbgrader-corpus": ["tests/test_grading_course.py"],
+    # `graded_class`: one class graded by the CLI
+    "cli-class": ["tests/grading_cli/test_cli_grade_corpus.py",
+                  "tests/grading_cli/test_cli_grade_rerun.py",
+                  "tests/grading_cli/test_cli_formgrader.py"],
+    # `built_book`: one build of the site, one served copy
+    "book": ["tests/test_book_build.py", "tests/test_site_browser.py"],
+    # `postgres_server`, `dask_cluster`
+    "servers": ["tests/grading_cli/test_cli_dask.py", "tests/grading_cli/test_cli_postgres.py"],
+}
+_GROUP_OF = {path: group for group, paths in SHARED_FIXTURES.items() for path in paths}
+_FIRST = list(SHARED_FIXTURES)
+
+
+def _group(nodeid: str) -> str:
+    path = nodeid.split("::", 1)[0]
+    return _GROUP_OF.get(path, path)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config):
-    """With ``-n``, send each test file to one worker (``--dist loadfile``).
+    """With ``-n``: schedule by `SHARED_FIXTURES` groups, in collection order."""
+    if getattr(config.option, "dist", "no") in ("load", "loadfile", "loadgroup", "loadscope"):
+        config.option.dist = "loadscope"
+        config.option.loadscopereorder = False
 
-    The course-integrity tests (``test_grading_course.py``) share one session
-    fixture that autogrades every submission; pytest-xdist's default
-    ``--dist load`` spreads a file's tests over the workers, and each worker
-    would grade everything again. (``--dist loadgroup`` with the files'
-    ``xdist_group`` mark would be finer, but pytest-xdist 3.8 groups by
-    rewriting ``item._nodeid``, which pytest 9 no longer reads.)
-    """
-    if getattr(config.option, "dist", "no") == "load":
-        config.option.dist = "loadfile"
+
+def pytest_collection_modifyitems(session, config, items):
+    """The shared-fixture groups first, heaviest first; the rest in their usual order."""
+    rank = {g: i for i, g in enumerate(_FIRST)}
+    order = {id(item): i for i, item in enumerate(items)}
+    items.sort(key=lambda item: (rank.get(_group(item.nodeid), len(rank)), order[id(item)]))
+
+
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedFixtureScheduling(LoadScopeScheduling):
+        """A work unit is a `SHARED_FIXTURES` group, or else one test file."""
+
+        def _split_scope(self, nodeid):
+            return _group(nodeid)
+
+    return SharedFixtureScheduling(config, log)
 
 
 @pytest.fixture(scope="session")
