@@ -15,7 +15,7 @@ sees only the questions)::
     )
 
 This is the one source format of every check: the question text is Markdown with
-``$…$`` maths, ``**bold**`` and ```code```; the numeric answers and tolerances are
+``$…$`` maths, ``**bold**``, ``*emphasis*`` and ```code```; the numeric answers and tolerances are
 Python values computed by the chapter's own code (with `logreg_ref`) while the book
 builds, never typed by hand.
 
@@ -52,7 +52,8 @@ _KEY = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _seen_keys: set[str] = set()
 _quiz_ids = itertools.count(1)
 # $$...$$ (display), $...$ (inline, no space after the opening $), `code`, **bold**.
-_TOKENS = re.compile(r"\$\$(.+?)\$\$|\$(?!\s)(.+?)(?<!\s)\$|`([^`]+)`|\*\*(.+?)\*\*", re.S)
+_TOKENS = re.compile(r"\$\$(.+?)\$\$|\$(?!\s)(.+?)(?<!\s)\$|`([^`]+)`|\*\*(.+?)\*\*"
+                     r"|\*(?!\s)([^*]+?)(?<!\s)\*", re.S)
 
 
 def _markup(text):
@@ -76,7 +77,7 @@ def _markup(text):
     out, pos = [], 0
     for m in _TOKENS.finditer(text):
         out.append(html.escape(text[pos:m.start()], quote=False))
-        display, inline, code, bold = m.groups()
+        display, inline, code, bold, em = m.groups()
         if display is not None:
             out.append('<span class="math notranslate nohighlight lr-q-display">'
                        f"\\[{html.escape(display, quote=False)}\\]</span>")
@@ -85,8 +86,10 @@ def _markup(text):
                        f"\\({html.escape(inline, quote=False)}\\)</span>")
         elif code is not None:
             out.append(f"<code>{html.escape(code, quote=False)}</code>")
-        else:
+        elif bold is not None:
             out.append(f"<strong>{html.escape(bold, quote=False)}</strong>")
+        else:
+            out.append(f"<em>{html.escape(em, quote=False)}</em>")
         pos = m.end()
     out.append(html.escape(text[pos:], quote=False))
     return "".join(out)
