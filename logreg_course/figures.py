@@ -7,11 +7,11 @@ Okabe–Ito palette, which people with the common forms of colour blindness can 
 apart, combined with a cycle of line styles and markers, so that no series is told
 from another by colour alone.
 
-Sizes: a figure is `WIDTH` inches wide at most. In the book's text column (854 CSS px
-at a 1280 px window) an SVG of width w inches is shown at its natural size, 96·w px,
-so a label of s points in the figure is s points on the screen
-(tests/test_site_browser.py measures it). On narrower screens figures scale down with
-the column; tapping opens the SVG at full size.
+Sizes: a figure is `WIDTH` inches wide at most. In the book's text column (676 CSS px
+at a 1280 px window, with both sidebars open) an SVG of width w ≤ 7 inches is shown
+at its natural size, 96·w px, so a label of s points in the figure is s points on the
+screen (tests/test_site_browser.py measures it at 1280 px). On narrower screens
+figures scale down with the column.
 
 Functions
 ---------
@@ -44,8 +44,8 @@ LINESTYLES = ["-", "--", "-.", ":", (0, (5, 1.5, 1, 1.5, 1, 1.5)), (0, (8, 2)), 
 MARKERS = ["o", "s", "^", "D", "v", "P", "X"]
 #: The smallest font size (points) any text in a figure may have.
 MIN_FONT_PT = 9.5
-#: The widest figure, in inches (96 px per inch: 768 px, inside the 854 px column).
-WIDTH = 8.0
+#: The widest figure, in inches (96 px per inch: 672 px, inside the 676 px column).
+WIDTH = 7.0
 
 
 def styles(n):
