@@ -146,8 +146,8 @@ class _Choice(_Question):
                                  f"got {opt!r}") from None
             if not isinstance(correct, bool):
                 raise ValueError(f"{key}: 'correct' must be True or False, got {correct!r}")
-            self.options.append((_markup(label), correct, _markup(why)))
-        n_right = sum(c for _, c, _ in self.options)
+            self.options.append((_markup(label), correct, _markup(why), _plain(label)))
+        n_right = sum(c for _, c, _, _ in self.options)
         if n_right != 1:
             raise ValueError(f"{key}: exactly one option must be correct, got {n_right}")
 
@@ -220,21 +220,50 @@ def numeric(key, text, *, value, tol, explanation, unit="", explorer=None):
     return _Numeric(key, text, value, tol, explanation, unit, explorer)
 
 
+_TEX_WORDS = {
+    r"\sigma": "σ", r"\lambda": "λ", r"\theta": "θ", r"\rho": "ρ", r"\pi": "π",
+    r"\infty": "∞", r"\top": "ᵀ", r"\le": "≤", r"\ge": "≥", r"\ne": "≠",
+    r"\cdot": "·", r"\times": "×", r"\approx": "≈", r"\in": "∈", r"\lVert": "‖",
+    r"\rVert": "‖", r"\star": "*", r"\log": "log", r"\sum": "Σ",
+}
+
+
+def _plain(text):
+    """A plain-text reading of a question's text, for an accessible name.
+
+    Maths rendered by MathJax gives a form control no accessible name of its own (the
+    ``math`` role takes no name from its content), so each option's radio button is
+    also labelled with this text: ``$`` signs dropped, common TeX commands turned into
+    their symbols, ``\\frac{a}{b}`` into ``a/b``.
+    """
+    t = re.sub(r"\\[,;:! ]|\\quad", " ", text).replace("^\\top", "\\top")
+    t = re.sub(r"\\[td]?frac\{([^{}]*)\}\{([^{}]*)\}", r"(\1)/(\2)", t)
+    t = re.sub(r"\\[td]?frac(\w)(\w)", r"\1/\2", t)
+    t = re.sub(r"\\operatorname\{([^{}]*)\}", r"\1", t)
+    for tex, sym in sorted(_TEX_WORDS.items(), key=lambda kv: -len(kv[0])):
+        t = re.sub(re.escape(tex) + r"(?![A-Za-z])", sym, t)
+    t = re.sub(r"\\[A-Za-z]+", "", t).replace("\\", "")
+    t = t.replace("$", "").replace("{", "").replace("}", "").replace("`", "")
+    return re.sub(r"\s+", " ", t.replace("**", "").replace("*", "")).strip()
+
+
 def _legend(q, number):
     return f'<span class="lr-q-number">{number}.</span> {q.text_html}'
 
 
 def _choice_html(q, qid, number):
     opts = []
-    for i, (label, _, why) in enumerate(q.options):
+    for i, (label, _, why, plain) in enumerate(q.options):
         oid = f"{qid}-{i}"
         opts.append(
             f'<div class="lr-q-option"><input type="radio" name="{qid}" id="{oid}" '
-            f'value="{i}"><label for="{oid}">{label}</label>'
+            f'value="{i}" aria-label="{html.escape(plain, quote=True)}">'
+            f'<label for="{oid}">{label}</label>'
             f'<div class="lr-q-why" data-option="{i}" hidden>{why}</div></div>')
-    right = next(label for label, c, _ in q.options if c)
+    right = next(label for label, c, _, _ in q.options if c)
     answer = ("<p>Answer: " + right + "</p><ul>"
-              + "".join(f"<li>{label}: {why}</li>" for label, _, why in q.options) + "</ul>")
+              + "".join(f"<li>{label}: {why}</li>" for label, _, why, _ in q.options)
+              + "</ul>")
     body = (f'<fieldset><legend>{_legend(q, number)}</legend>'
             f'<div class="lr-q-options">{"".join(opts)}</div></fieldset>')
     return body, answer
@@ -288,7 +317,7 @@ def quiz(*questions, title="Check your understanding"):
         if isinstance(q, _Choice):
             body, answer = _choice_html(q, qid, number)
             data[qid] = {"kind": "choice",
-                         "correct": next(i for i, (_, c, _) in enumerate(q.options) if c)}
+                         "correct": next(i for i, (_, c, _, _) in enumerate(q.options) if c)}
         else:
             body, answer = _numeric_html(q, qid, number)
             data[qid] = {"kind": "numeric", "value": q.value, "tol": q.tol}
@@ -303,8 +332,10 @@ def quiz(*questions, title="Check your understanding"):
             f'<details class="lr-q-static"><summary>Answer</summary>{answer}</details>'
             "</form>")
     payload = json.dumps(data, separators=(",", ":"), allow_nan=False).replace("</", "<\\/")
+    number = qz.rsplit("-", 1)[1]
     return HTML(
-        f'<section class="lr-quiz" id="{qz}" aria-labelledby="{qz}-title">'
+        f'<section class="lr-quiz" id="{qz}" aria-label="{html.escape(title, quote=True)}, '
+        f'set {number}">'
         f'<p class="lr-quiz-title" id="{qz}-title">{html.escape(title)}</p>'
         f'<script type="application/json" class="lr-quiz-data">{payload}</script>'
         + "".join(parts) + "</section>")
