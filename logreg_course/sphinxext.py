@@ -10,7 +10,10 @@
    a repository; without one the build shows none and logs that it hides them, and
    ``logreg_course.launch.launch_table`` says so on the landing page. Colab opens only
    ``.ipynb`` files, so its button is dropped from pages whose source is Markdown.
-3. **Bibliography markup.** docutils writes the bibliography as ``role="list"`` whose
+3. **Notebook downloads stay.** The theme copies a MyST page's executed notebook for
+   its download button only while it makes launch buttons; without them the copy is
+   made here.
+4. **Bibliography markup.** docutils writes the bibliography as ``role="list"`` whose
    entries have ``role="doc-biblioentry"``, a role that is deprecated and not a list
    item, so axe-core reports a critical ``aria-required-children`` finding on the
    references page. The entries become ``role="listitem"``.
@@ -92,6 +95,31 @@ def _colab_only_for_notebooks(app, pagename, templatename, context, doctree):
         context["header_buttons"] = _without_colab_for_text(context["header_buttons"])
 
 
+def _notebook_download_without_launch_buttons(app, pagename, templatename, context, doctree):
+    """Offer the executed notebook of a MyST page for download when launch buttons are off.
+
+    sphinx-book-theme copies ``jupyter_execute/<page>.ipynb`` to ``_sources`` (for the
+    download button) only while it builds launch buttons; without a repository there are
+    none, so the copy is made here, before the theme builds its download buttons.
+    """
+    import shutil
+    from pathlib import Path
+
+    if repository_configured(app.config.html_theme_options or {}):
+        return
+    if "kernelspec" not in app.env.metadata.get(pagename, {}):
+        return
+    if not str(context.get("sourcename", "")).endswith((".md", ".md.txt")):
+        return
+    built = Path(app.outdir).parent / "jupyter_execute" / f"{pagename}.ipynb"
+    if not built.is_file():
+        return
+    target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(built, target)
+    context["ipynb_source"] = f"{pagename}.ipynb"
+
+
 def _bibliography_list_items(app, pagename, templatename, context, doctree):
     body = context.get("body")
     if body and 'role="doc-biblioentry"' in body:
@@ -102,6 +130,8 @@ def setup(app):
     app.connect("html-page-context", _unique_scripts, priority=1)
     app.connect("config-inited", _launch_buttons_need_a_repository, priority=900)
     # After sphinx-book-theme's add_launch_buttons (default priority 500).
+    # Before sphinx-book-theme's header buttons (priority 501).
+    app.connect("html-page-context", _notebook_download_without_launch_buttons, priority=500)
     app.connect("html-page-context", _colab_only_for_notebooks, priority=600)
     app.connect("html-page-context", _bibliography_list_items, priority=600)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
