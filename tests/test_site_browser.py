@@ -125,36 +125,10 @@ IMAGES = """async () => {
 }"""
 
 
-def test_every_page_typesets_maths_loads_images_and_logs_no_errors(site, browser):
-    base, html = site
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    report, pages_with_math = {}, 0
-    for path in html_pages(html):
-        rel = path.relative_to(html).as_posix()
-        problems = []
-        page = open_page(browser, base + rel, problems)
-        text = path.read_text(encoding="utf-8")
-        if 'http-equiv="Refresh"' in text or 'http-equiv="refresh"' in text:
-            # index.html redirects to the root page: check that it lands somewhere real.
-            page.wait_for_url(lambda url, start=base + rel: url != start, timeout=10000)
-            page.wait_for_load_state("load")
-            text = (html / page.url[len(base):]).read_text(encoding="utf-8")
-        source_has_math = 'class="math' in text
-        maths = page.evaluate(TYPESET)
-        if source_has_math:
-            pages_with_math += 1
-            if maths is None:
-                problems.append("page has maths but loads no MathJax")
-            elif maths["typeset"] != maths["math"] or maths["errors"]:
-                problems.append(f"maths typeset {maths}")
-        problems += [f"image did not load: {src}" for src in page.evaluate(IMAGES)]
-        page.wait_for_timeout(200)  # let late console messages arrive
-        page.screenshot(path=str(SCREENSHOTS / (rel.replace("/", "__") + ".png")), full_page=True)
-        page.context.close()
-        if problems:
-            report[rel] = problems
+def test_every_page_typesets_maths_loads_images_and_logs_no_errors(survey):
+    report = {rel: r["problems"] for rel, r in survey.items() if r["problems"]}
     assert report == {}
-    assert pages_with_math >= 2  # the landing page and the formula sheet at least
+    assert sum(r["has_math"] for r in survey.values()) >= 2  # landing page, formula sheet
 
 
 def test_search_finds_pages(site, browser):
@@ -298,40 +272,67 @@ WIDTHS = (390, 1280, 1920)
 
 @pytest.fixture(scope="session")
 def survey(site, browser):
+    """Every page loaded once, at 1280 px: maths, images, console, a screenshot, the
+    layout, axe-core, then the layout again at 1920 and 390 px (the same page resized),
+    then every concept check on it answered (tests below assert on the results)."""
     from _sitecheck import LAYOUT
     from axe_playwright_python.sync_playwright import Axe
 
     base, html = site
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     axe = Axe()
     results = {}
-    for width in WIDTHS:
-        context = browser.new_context(viewport={"width": width, "height": 900})
-        for path in html_pages(html):
-            rel = path.relative_to(html).as_posix()
-            if rel == "index.html":          # a redirect to intro.html
-                continue
-            page = context.new_page()
-            page.goto(base + rel, wait_until="load")
-            entry = results.setdefault(rel, {})
+    for path in html_pages(html):
+        rel = path.relative_to(html).as_posix()
+        problems = []
+        page = open_page(browser, base + rel, problems)
+        text = path.read_text(encoding="utf-8")
+        if 'http-equiv="Refresh"' in text or 'http-equiv="refresh"' in text:
+            # index.html redirects to the root page: check that it lands somewhere real.
+            page.wait_for_url(lambda url, start=base + rel: url != start, timeout=10000)
+            page.wait_for_load_state("load")
+            if not (html / page.url[len(base):]).is_file():
+                problems.append(f"redirects to a missing page: {page.url}")
+            page.context.close()
+            results[rel] = {"problems": problems, "has_math": False, "redirect": True}
+            continue
+        entry = results[rel] = {"has_math": 'class="math' in text, "redirect": False}
+        maths = page.evaluate(TYPESET)
+        if entry["has_math"]:
+            if maths is None:
+                problems.append("page has maths but loads no MathJax")
+            elif maths["typeset"] != maths["math"] or maths["errors"]:
+                problems.append(f"maths typeset {maths}")
+        problems += [f"image did not load: {src}" for src in page.evaluate(IMAGES)]
+        entry[1280] = page.evaluate(LAYOUT)
+        entry["axe"] = axe.run(page).response["violations"]
+        page.screenshot(path=str(SCREENSHOTS / (rel.replace("/", "__") + ".png")), full_page=True)
+        for width in (1920, 390):
+            page.set_viewport_size({"width": width, "height": 900})
             entry[width] = page.evaluate(LAYOUT)
-            if width == 1280:
-                entry["axe"] = axe.run(page).response["violations"]
-            if width == 390 and rel.startswith("chapters/appendices/notation"):
+            if rel == "chapters/appendices/notation.html" and width == 390:
                 page.screenshot(path=str(SCREENSHOTS / "notation-390.png"), full_page=True)
-            if width == 1280 and rel.startswith("chapters/appendices/notation"):
-                page.screenshot(path=str(SCREENSHOTS / "notation-1280.png"), full_page=True)
-            page.close()
-        context.close()
-    return results
+        if "lr-quiz-data" in text:
+            page.wait_for_selector("section.lr-quiz[data-ready='true']")
+            entry["quiz"] = page.evaluate(QUIZ_DRIVE)
+        page.wait_for_timeout(100)  # let late console messages arrive
+        page.context.close()
+        entry["problems"] = problems
+    return {rel: r for rel, r in results.items()}
+
+
+def pages_measured(survey):
+    return {rel: r for rel, r in survey.items() if not r["redirect"]}
 
 
 def test_no_equation_or_output_is_clipped_on_a_phone(survey):
     """At 390 px, anything wider than the column is in a visibly scrollable box."""
     from _sitecheck import clipped
 
-    report = {rel: clipped(r[390]["boxes"]) for rel, r in survey.items()}
+    pages = pages_measured(survey)
+    report = {rel: clipped(r[390]["boxes"]) for rel, r in pages.items()}
     assert {rel: c for rel, c in report.items() if c} == {}
-    assert sum(b["kind"] == "equation" for r in survey.values() for b in r[390]["boxes"]) > 80
+    assert sum(b["kind"] == "equation" for r in pages.values() for b in r[390]["boxes"]) > 80
 
 
 @pytest.mark.parametrize("width", [1280, 1920])
@@ -339,12 +340,12 @@ def test_every_equation_and_output_fits_on_a_laptop_or_wider(survey, width):
     """At 1280 and 1920 px nothing needs scrolling: every formula and output is whole."""
     from _sitecheck import overflowing
 
-    report = {rel: overflowing(r[width]["boxes"]) for rel, r in survey.items()}
+    report = {rel: overflowing(r[width]["boxes"]) for rel, r in pages_measured(survey).items()}
     assert {rel: o for rel, o in report.items() if o} == {}
 
 
 def test_explorer_sliders_are_usable_on_a_phone(survey):
-    sliders = [(rel, s) for rel, r in survey.items() for s in r[390]["sliders"]]
+    sliders = [(rel, s) for rel, r in pages_measured(survey).items() for s in r[390]["sliders"]]
     assert len(sliders) >= 8          # three explorers at least (3 + 3 + 1 + 1 sliders)
     narrow = [(rel, s["id"], round(s["width"])) for rel, s in sliders if s["width"] < 200]
     assert narrow == []
@@ -368,7 +369,7 @@ def test_figure_labels_are_at_least_9_pt_as_displayed(survey, site):
     """Every SVG figure: its smallest label times its display scale at 1280 px >= 9 pt."""
     _, html = site
     checked, small = 0, []
-    for rel, r in survey.items():
+    for rel, r in pages_measured(survey).items():
         for img in r[1280]["images"]:
             src = urlsplit(img["src"]).path
             if not src.endswith(".svg") or "/_images/" not in src:
@@ -385,7 +386,8 @@ def test_figure_labels_are_at_least_9_pt_as_displayed(survey, site):
 
 
 def test_figures_are_svg(survey):
-    raster = [(rel, i["src"]) for rel, r in survey.items() for i in r[1280]["images"]
+    raster = [(rel, i["src"]) for rel, r in pages_measured(survey).items()
+              for i in r[1280]["images"]
               if "/_images/" in i["src"] and not urlsplit(i["src"]).path.endswith(".svg")]
     assert raster == []
 
@@ -399,7 +401,7 @@ def test_axe_finds_no_serious_or_critical_problem_in_our_markup(survey):
     from _sitecheck import AXE_ALLOWED, excused
 
     failures, used = [], set()
-    for rel, r in survey.items():
+    for rel, r in pages_measured(survey).items():
         for v in r["axe"]:
             if v["impact"] not in ("serious", "critical"):
                 continue
@@ -411,7 +413,7 @@ def test_axe_finds_no_serious_or_critical_problem_in_our_markup(survey):
                 used.add(reason)
     assert failures == []
     assert {reason for _, _, reason in AXE_ALLOWED} <= used, "an AXE_ALLOWED entry is unused"
-    assert len(survey) >= 14 and all("axe" in r for r in survey.values())
+    assert len(pages_measured(survey)) >= 14
 
 
 # ------------------------------------------------------------------ concept checks
@@ -457,20 +459,9 @@ QUIZ_DRIVE = r"""async () => {
 
 
 @pytest.fixture(scope="session")
-def quiz_runs(site, browser):
+def quiz_runs(survey):
     """Every concept check on every page, answered wrong, then right, in Chromium."""
-    base, html = site
-    runs, problems = {}, []
-    for path in html_pages(html):
-        rel = path.relative_to(html).as_posix()
-        if "lr-quiz-data" not in path.read_text(encoding="utf-8"):
-            continue
-        page = open_page(browser, base + rel, problems)
-        page.wait_for_selector("section.lr-quiz[data-ready='true']")
-        runs[rel] = page.evaluate(QUIZ_DRIVE)
-        page.context.close()
-    assert problems == []
-    return runs
+    return {rel: r["quiz"] for rel, r in survey.items() if "quiz" in r}
 
 
 def test_every_concept_check_says_right_or_wrong_and_explains(quiz_runs):
@@ -566,4 +557,5 @@ def test_numeric_answers_are_the_values_the_chapters_derive(site):
     for key, value in expected.items():
         assert data[key]["kind"] == "numeric"
         assert abs(data[key]["value"] - value) <= 1e-9 * max(1, abs(value)), key
-        assert 0 < data[key]["tol"] <= 0.01 * max(abs(value), 0.1), key
+        # a tolerance that accepts rounding as the question asks, and no more than 5 %
+        assert 0 < data[key]["tol"] <= 0.05 * max(abs(value), 0.1), key
