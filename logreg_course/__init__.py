@@ -5,6 +5,13 @@
   the function returns HTML with the data computed at build time, and the
   site's JavaScript (``_static/explorers.js``) makes it interactive without a
   kernel;
+* `logreg_course.quiz`: the concept checks in the chapters (questions written
+  in a code cell, numeric answers computed at build time, checked in the browser
+  by ``_static/quiz.js``);
+* `logreg_course.figures`: the one figure style of every chapter (SVG, labels of
+  at least 9.5 pt, Okabe-Ito colours paired with line styles and markers);
+* `logreg_course.launch` and `logreg_course.sphinxext`: launch links that exist
+  only when a repository is configured, and small fixes to the built site;
 * `logreg_course.assignments`: the six nbgrader assignments (ids, paths) and
   `release`, which regenerates a student notebook in ``chapters/exercises/``;
 * `logreg_course.selfcheck`: the diagnostics learners run in the visible
