@@ -91,7 +91,7 @@ def _launch_buttons_need_a_repository(app, config):
     """Hide launch and repository buttons when no repository is configured."""
     options = dict(config.html_theme_options or {})
     if repository_configured(options):
-        options.setdefault("use_repository_button", True)
+        options["use_repository_button"] = True  # (Jupyter Book writes False by default)
     else:
         if options.get("launch_buttons"):
             LOGGER.info("logreg_course: no repository.url in _config.yml, so the site "
