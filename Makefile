@@ -9,12 +9,13 @@ STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
 .PHONY: help book book-instructor test test-fast lint lab exercises sysdeps constraints clean \
-        release grade feedback export course-check formgrader
+        release grade feedback export similarity course-check formgrader
 
 help:
 	@echo "make book        build the course website into _build/html and open it"
 	@echo "make book-instructor  the website plus solutions, into _build/instructor/html"
 	@echo "make test        install everything and run the whole test suite"
+	@echo "make test-explore  property tests with fresh randomness (ROUNDS=10 runs)"
 	@echo "make lab         open the student notebooks in JupyterLab (a learner's install, .venv-learner)"
 	@echo "make lint        ruff"
 	@echo "make exercises   regenerate chapters/exercises/ from solutions/ (nbgrader)"
@@ -23,7 +24,8 @@ help:
 	@echo "make grade A=01-sigmoid [JOBS=4]   autograde a folder of submissions"
 	@echo "make formgrader  JupyterLab with nbgrader's formgrader, for manual grading"
 	@echo "make feedback A=01-sigmoid        HTML feedback for each learner"
-	@echo "make export      exports/grades.csv and exports/report.html"
+	@echo "make export      exports/grades.csv and exports/report.html [FORMAT='canvas moodle']"
+	@echo "make similarity A=01-sigmoid      similar graded functions (a reason to look)"
 	@echo "make course-check  solutions earn full marks, student versions none"
 
 $(STAMP): pyproject.toml requirements/constraints.txt
@@ -50,12 +52,29 @@ exercises: $(STAMP)
 sysdeps:
 	bash scripts/ensure-system-deps.sh
 
+# Tests run on every core (pytest-xdist); the files that share an expensive fixture (one
+# graded class, one built book, one PostgreSQL and Dask cluster) go to one worker together
+# (tests/conftest.py, SHARED_FIXTURES). --durations lists where the time goes.
+TEST_JOBS ?= auto
 test: $(STAMP) sysdeps
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_JOBS) --durations=30
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow and not book and not browser and not grading"
+	$(BIN)/python -m pytest -n $(TEST_JOBS) -m "not slow and not book and not browser and not grading"
+
+# make test draws the same Hypothesis examples on every run (profile "fixed", tests/conftest.py).
+# This searches instead: ROUNDS runs of every property test, each with fresh randomness; a
+# failure is saved in .hypothesis/examples and replayed first by the next run. Keep what it
+# finds as an @example(...) in the test, so that make test checks it on every commit.
+ROUNDS ?= 10
+.PHONY: test-explore
+test-explore: $(STAMP)
+	@for i in $$(seq $(ROUNDS)); do \
+	  echo "test-explore: round $$i of $(ROUNDS)"; \
+	  $(BIN)/python -m pytest -q -x -p no:cacheprovider -m hypothesis \
+	    --hypothesis-profile=explore $$(grep -l "@given" tests/*.py) || exit 1; \
+	done
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -92,7 +111,11 @@ feedback: $(STAMP)
 	$(LRC) feedback $(A) --course $(COURSE)
 
 export: $(STAMP)
-	$(LRC) export --course $(COURSE)
+	$(LRC) export --course $(COURSE) $(if $(FORMAT),--format $(FORMAT))
+
+similarity: $(STAMP)
+	@test -n "$(A)" || { echo "usage: make similarity A=<assignment>"; exit 2; }
+	$(LRC) similarity $(A) --course $(COURSE)
 
 course-check: $(STAMP)
 	$(LRC) check --course $(COURSE)

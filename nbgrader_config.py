@@ -56,3 +56,15 @@ c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.ClearHiddenTests",  # hide the hidden tests' source
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+
+# --- grades for the LMS: late submissions (logreg-course export --format canvas|moodle) ---
+# Nothing here is on by default. A penalty changes only the exported number (the gradebook
+# keeps the raw score) and each one is written in exports/<format>-notes.csv and on the
+# terminal. README, "Grades into Canvas or Moodle". nbgrader itself ignores this section.
+# c.LmsExport.due = {"01-sigmoid": "2026-02-06 23:59"}  # default: the gradebook's due date
+# c.LmsExport.timezone = "Europe/London"  # of dates and LMS file times written without one
+# c.LmsExport.grace_minutes = 15
+# c.LmsExport.penalty_per_day = 0.10      # fraction of the maximum per started day late
+# c.LmsExport.max_penalty = 0.50          # the largest deduction, a fraction of the maximum
+# c.LmsExport.trust_file_times = False    # also penalise on a file's time in the download
+# c.LmsExport.canvas_columns = {"01-sigmoid": "Notebook 1: the sigmoid (48213)"}

@@ -8,6 +8,8 @@ A term, in commands (README's instructor guide walks through it)::
     jupyter lab                                # formgrader: written answers by hand
     logreg-course feedback 01-sigmoid          # one HTML page per learner
     logreg-course export                       # grades.csv + report.html
+    logreg-course export --format canvas       # exports/canvas.csv for Canvas's import
+    logreg-course similarity 01-sigmoid        # who may have copied (a reason to look)
     logreg-course check                        # the course itself is sound
 
 and one for learners, which needs only a learner's install (no nbgrader)::
@@ -93,6 +95,8 @@ def cmd_collect(args) -> int:
         _log(f"  note: {note}")
     for sid, _target, reason in result.conflicts:
         _log(f"  NOT replaced ({sid}): {reason}")
+    for _sid, what in result.ambiguous:
+        _log(f"  CHECK: {what}")
     if result.unplaced:
         _log(f"  Could not place {len(result.unplaced)} file(s):")
         for src, reason in result.unplaced:
@@ -107,9 +111,19 @@ def cmd_grade(args) -> int:
                         student_timeout=args.student_timeout,
                         max_output_bytes=args.max_output, memory=args.memory,
                         sandbox=args.sandbox, recheck=not args.no_recheck,
-                        progress=args.progress, sandbox_binds=args.sandbox_bind or [])
+                        progress=args.progress, sandbox_binds=args.sandbox_bind or [],
+                        scheduler=args.scheduler, tls=_tls(args))
     summary = grade_assignment(_course(args), args.assignment, opts, log=_log)
     return summary.exit_code
+
+
+def _tls(args):
+    given = [args.tls_ca, args.tls_cert, args.tls_key]
+    if not any(given):
+        return None
+    if not all(given):
+        raise SystemExit("logreg-course grade: --tls-ca, --tls-cert and --tls-key go together")
+    return {"ca": args.tls_ca, "cert": args.tls_cert, "key": args.tls_key}
 
 
 def cmd_feedback(args) -> int:
@@ -133,10 +147,61 @@ def cmd_export(args) -> int:
     from .instructor.report import export
 
     course = _course(args)
-    result = export(course, args.assignment or None, to=args.to, log=_log)
-    _log(f"Exported {', '.join(result.assignments)}:\n  grades: {result.csv}\n"
-         f"  report: {result.report}")
-    return 0
+    formats = list(dict.fromkeys(args.format or ["nbgrader"]))
+    lms_formats = [f for f in formats if f != "nbgrader"]
+    if (args.roster or args.parts or args.include_pending) and not lms_formats:
+        raise ValueError("--roster, --parts and --include-pending are for --format canvas or "
+                         "moodle")
+    result = export(course, args.assignment or None, to=args.to, log=_log,
+                    csv="nbgrader" in formats)
+    _log(f"Exported {', '.join(result.assignments)}:")
+    if result.csv:
+        _log(f"  grades (nbgrader): {result.csv}")
+    _log(f"  report: {result.report}")
+    if not lms_formats:
+        return 0
+    from .instructor.lms import export_lms
+
+    lms = export_lms(course, result.assignments, lms_formats, result.report.parent,
+                     roster=args.roster, with_parts=args.parts,
+                     include_pending=args.include_pending, force=args.force)
+    for path in lms.files:
+        _log(f"  {path.stem.split('-')[0]}: {path}")
+    for path in lms.kept:
+        _log(f"  (your edited copy was kept as {path})")
+    for note in lms.notes:
+        _log(f"  note: {note}")
+    for problem in lms.problems:
+        _log(f"  NEEDS YOU: {problem}")
+    return lms.exit_code
+
+
+def cmd_similarity(args) -> int:
+    from .instructor.exportfiles import write_export
+    from .instructor.similarity import (
+        DEFAULT_MIN_TOKENS,
+        DEFAULT_THRESHOLD,
+        find_similar,
+        render_page,
+        render_text,
+    )
+
+    course = _course(args)
+    threshold = DEFAULT_THRESHOLD if args.threshold is None else args.threshold
+    min_tokens = DEFAULT_MIN_TOKENS if args.min_tokens is None else args.min_tokens
+    if args.students:
+        known = set(course.students(args.assignment))
+        missing = [s for s in args.students if s not in known]
+        if missing:
+            raise ValueError(f"no submission of {args.assignment} for: {', '.join(missing)}")
+    result = find_similar(course, args.assignment, threshold=threshold, min_tokens=min_tokens,
+                          solutions=args.solutions or (), students=args.students)
+    print(render_text(result, limit=args.limit))
+    to = args.to or course.root / "exports"
+    page = to / f"similarity-{args.assignment}.html"
+    kept = write_export(page, render_page(result, course.gradebook_label), force=args.force)
+    _log(f"Side by side: {page}" + (f" (your edited copy was kept as {kept})" if kept else ""))
+    return result.exit_code
 
 
 def cmd_check(args) -> int:
@@ -239,6 +304,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="skip the out-of-kernel re-check (faster, less safe)")
     g.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar (default: on a terminal; lines with an ETA otherwise)")
+    g.add_argument("--scheduler", metavar="ADDRESS",
+                   help="grade on a dask.distributed cluster: the scheduler's address "
+                        "(tcp://host:8786, tls://...) or its scheduler file; the workers grade, "
+                        "this machine alone writes the gradebook (README: several machines)")
+    g.add_argument("--tls-ca", metavar="FILE", help="with --scheduler tls://...: the CA file")
+    g.add_argument("--tls-cert", metavar="FILE", help="... this client's certificate")
+    g.add_argument("--tls-key", metavar="FILE", help="... and its private key")
     g.set_defaults(func=cmd_grade)
 
     f = sub.add_parser("feedback", parents=[common], help="HTML feedback for each learner",
@@ -255,12 +327,56 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("export", parents=[common], help="grades CSV and an HTML report",
                        description="Write grades.csv (nbgrader's CSV exporter) and report.html "
                        "(score distribution, pass rate per part, flagged, slowest and ungraded "
-                       "submissions) into --to (default: <course>/exports/). Both files are "
-                       "regenerated from the gradebook each time.")
+                       "submissions, similar graded functions) into --to (default: "
+                       "<course>/exports/). Both files are regenerated from the gradebook each "
+                       "time. --format canvas / moodle writes the LMS's grade import files "
+                       "instead of (or, with nbgrader, besides) grades.csv.")
     e.add_argument("--assignment", nargs="+", metavar="ID",
                    help="only these assignments (default: all in the gradebook)")
     e.add_argument("--to", type=Path, default=None, help="output folder")
+    e.add_argument("--format", nargs="+", choices=("nbgrader", "canvas", "moodle"),
+                   help="grade files to write (default: nbgrader = grades.csv): canvas -> "
+                        "canvas.csv (Canvas's gradebook import), moodle -> moodle.csv (Moodle's "
+                        "grade import); each with <format>-notes.csv saying what was exported "
+                        "and why (late, penalty, pending)")
+    e.add_argument("--roster", type=Path, metavar="CSV",
+                   help="the LMS's own export (Canvas gradebook CSV, Moodle grading worksheet "
+                        "or gradebook export): every row is kept, learners without a "
+                        "submission get an empty grade")
+    e.add_argument("--parts", action="store_true",
+                   help="one more column per graded part (raw points)")
+    e.add_argument("--include-pending", action="store_true",
+                   help="export the score so far of submissions waiting for manual grading "
+                        "(default: an empty grade)")
+    e.add_argument("--force", action="store_true",
+                   help="replace canvas.csv / moodle.csv even if edited since written (the "
+                        "edited file is kept beside it)")
     e.set_defaults(func=cmd_export)
+
+    s = sub.add_parser("similarity", parents=[common],
+                       help="similar graded functions (copying: a reason to look)",
+                       description="Compare each graded function of every submission with "
+                       "the published solutions and with every other submission, after "
+                       "normalising the code (comments, docstrings, formatting, local names, "
+                       "number spelling, order of independent lines). Lists pairs and "
+                       "clusters at or above the threshold and writes exports/similarity-"
+                       "ASSIGNMENT.html with the functions side by side. Similarity is a "
+                       "reason to look, not proof. Exit 1 when a pair is flagged.")
+    s.add_argument("assignment")
+    s.add_argument("--threshold", type=float, default=None,
+                   help="flag pairs scoring at least this (0-1; default 0.9)")
+    s.add_argument("--min-tokens", type=int, default=None,
+                   help="never flag functions shorter than this many normalised tokens "
+                        "(default 30: one-liners are similar by necessity)")
+    s.add_argument("--solutions", nargs="+", type=Path, metavar="PATH",
+                   help="further published solutions: notebooks or folders (e.g. a checkout "
+                        "of the public course when this is a private variant)")
+    s.add_argument("--students", nargs="+", metavar="ID", help="only these students")
+    s.add_argument("--limit", type=int, default=40, help="pairs listed on the terminal")
+    s.add_argument("--to", type=Path, default=None, help="output folder (default exports/)")
+    s.add_argument("--force", action="store_true",
+                   help="replace the HTML page even if it was edited since written")
+    s.set_defaults(func=cmd_similarity)
 
     k = sub.add_parser("check", parents=[common], help="course integrity (exit 1 on failure)",
                        description="In a temporary copy of the course, grade each source "

@@ -11,10 +11,11 @@ changes every link. The URL patterns are sphinx-book-theme's:
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from urllib.parse import urlencode, urlparse
 
-__all__ = ["launch_links", "launch_table"]
+__all__ = ["launch_links", "launch_table", "repository_configured"]
 
 _ROOT = Path(__file__).resolve().parent.parent
 
@@ -77,8 +78,19 @@ def launch_links(path, *, config=None):
     return links
 
 
+def repository_configured(*, config=None):
+    """True when ``_config.yml`` names a repository (``repository.url`` is not empty)."""
+    cfg = _read_config(config)
+    return bool(str((cfg.get("repository") or {}).get("url") or "").strip())
+
+
 def launch_table(paths, *, config=None):
-    """A Markdown table with one row per notebook and a link per launch service.
+    """An HTML table with one row per notebook and a link per launch service.
+
+    Without a repository in ``_config.yml`` (``repository.url`` empty) there is nothing
+    to launch from, and the result is a note saying so instead of a table of dead
+    links; the site's launch buttons are hidden in that case too
+    (`logreg_course.sphinxext`).
 
     Parameters
     ----------
@@ -89,15 +101,31 @@ def launch_table(paths, *, config=None):
 
     Returns
     -------
-    IPython.display.Markdown
+    IPython.display.HTML
+        Every URL is HTML-escaped exactly once, so ``&`` in a query string reaches the
+        browser as ``&``.
     """
-    from IPython.display import Markdown
+    from IPython.display import HTML
 
+    if not repository_configured(config=config):
+        return HTML(
+            '<p class="lr-launch-note"><strong>No launch links in this build.</strong> '
+            "This copy of the course names no public repository "
+            "(<code>repository.url</code> in <code>_config.yml</code> is empty), so there "
+            "is nothing for Binder, Colab or a JupyterHub to open. Download a notebook "
+            "from its chapter page, or run the course on your own computer as described "
+            "above.</p>")
     rows = {label: launch_links(path, config=config) for label, path in paths.items()}
     services = sorted({s for links in rows.values() for s in links})
-    lines = ["| notebook | " + " | ".join(services) + " |",
-             "|---|" + "---|" * len(services)]
+    esc = html.escape
+    head = "".join(f'<th scope="col">{esc(s)}</th>' for s in services)
+    lines = ['<table class="lr-launch-table"><caption>Open a graded notebook</caption>'
+             f'<thead><tr><th scope="col">notebook</th>{head}</tr></thead><tbody>']
     for label, links in rows.items():
-        cells = [f"[open]({links[s]})" if s in links else "" for s in services]
-        lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    return Markdown("\n".join(lines))
+        cells = "".join(
+            f'<td><a href="{esc(links[s], quote=True)}" '
+            f'aria-label="{esc(label, quote=True)} on {esc(s, quote=True)}">open</a></td>'
+            if s in links else "<td></td>" for s in services)
+        lines.append(f'<tr><th scope="row">{esc(label)}</th>{cells}</tr>')
+    lines.append("</tbody></table>")
+    return HTML("".join(lines))

@@ -16,6 +16,9 @@ documented:
   `interpret` (standard errors, odds ratios, marginal effects).
 """
 
+# One version for the whole distribution: pyproject.toml's, read by logreg_course.
+from logreg_course import __version__ as __version__
+
 from . import decisions, interpret, metrics
 from ._binary import (
     BinaryObjective,
@@ -35,8 +38,6 @@ from ._separation import find_separating_direction
 from ._solvers import SolverResult, elastic_net_solve, gradient_descent, kkt_residual, newton
 from ._special import log_sigmoid, log_softmax, logit, logsumexp, sigmoid, softmax, softplus
 from .exceptions import ConvergenceWarning, RankDeficientWarning, SeparationError
-
-__version__ = "0.1.0"
 
 __all__ = [
     "BinaryObjective",

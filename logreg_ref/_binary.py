@@ -42,7 +42,8 @@ def _residual(z, y):
     any :math:`y \in [0, 1]`.
     """
     p, q = _sigmoid_pair(z)
-    return (1.0 - y) * p - y * q
+    with np.errstate(under="ignore"):  # subnormal products for labels strictly inside (0, 1)
+        return (1.0 - y) * p - y * q
 
 
 def _sigmoid_pair(z):
@@ -90,7 +91,19 @@ def binary_cross_entropy(y, z, sample_weight=None):
     z = np.asarray(z, dtype=np.float64)
     s = _weights(sample_weight, z.shape[0])
     # Normalise the weights first: the mean of two losses of 1e308 must not overflow.
-    return float(np.dot(s / s.sum(), _per_sample_loss(z, y)))
+    return _weighted_sum(s / s.sum(), _per_sample_loss(z, y))
+
+
+def _weighted_sum(w, losses):
+    r"""Return :math:`\sum_i w_i \ell_i` for non-negative weights, with no floating-point signal.
+
+    A sample of weight 0 is left out rather than multiplied (its loss may be
+    :math:`+\infty`, and :math:`0\cdot\infty` is NaN); products below the smallest
+    normal float are subnormal by design, so underflow is not signalled.
+    """
+    keep = w != 0
+    with np.errstate(under="ignore"):
+        return float(np.dot(w[keep], losses[keep]))
 
 
 def _per_sample_loss(z, y):
@@ -104,7 +117,12 @@ def _per_sample_loss(z, y):
     """
     with np.errstate(under="ignore"):
         tail = np.log1p(np.exp(-np.abs(z)))  # shared by softplus(z) and softplus(-z)
-    return (1.0 - y) * (np.maximum(z, 0.0) + tail) + y * (np.maximum(-z, 0.0) + tail)
+        # A term whose label weight is exactly 0 is absent, not 0 * softplus: for
+        # y = 1, z = +inf the loss is 0 (not 0 * inf = NaN), and the same for y = 0, z = -inf.
+        with np.errstate(invalid="ignore"):
+            up = np.where(y == 1, 0.0, (1.0 - y) * (np.maximum(z, 0.0) + tail))
+            down = np.where(y == 0, 0.0, y * (np.maximum(-z, 0.0) + tail))
+    return up + down
 
 
 def binary_cross_entropy_gradient(X, y, coef, intercept=0.0, sample_weight=None):
@@ -137,8 +155,9 @@ def binary_cross_entropy_gradient(X, y, coef, intercept=0.0, sample_weight=None)
     y = np.asarray(y, dtype=np.float64)
     z = X @ np.asarray(coef, dtype=np.float64) + intercept
     s = _weights(sample_weight, X.shape[0])
-    r = s * _residual(z, y) / s.sum()
-    return X.T @ r, float(r.sum())
+    with np.errstate(under="ignore"):  # residuals of saturated samples are subnormal
+        r = s * _residual(z, y) / s.sum()
+        return X.T @ r, float(r.sum())
 
 
 def binary_cross_entropy_hessian(X, coef, intercept=0.0, sample_weight=None, fit_intercept=True):
@@ -212,20 +231,28 @@ class BinaryObjective:
         w, b = self.split(theta)
         return self.X @ w + b
 
+    # The penalty terms are added only when l2 > 0: 0 * inf would be NaN for an infinite
+    # coefficient. Underflow is silenced where saturated samples (|z| > ~708) make
+    # residuals and curvatures subnormal: those values are right, and tiny by design.
+
     def value_from_logits(self, theta, z):
         w, _ = self.split(theta)
-        return float(self.s @ _per_sample_loss(z, self.y) + 0.5 * self.l2 * (w @ w))
+        value = _weighted_sum(self.s, _per_sample_loss(z, self.y))
+        return value + 0.5 * self.l2 * float(w @ w) if self.l2 else value
 
     def gradient_from_logits(self, theta, z):
         w, _ = self.split(theta)
-        r = self.s * _residual(z, self.y)
-        g_w = self.X.T @ r + self.l2 * w
-        return np.append(g_w, r.sum()) if self.fit_intercept else g_w
+        with np.errstate(under="ignore"):
+            r = self.s * _residual(z, self.y)
+            g_w = self.X.T @ r
+            r_sum = r.sum()
+        if self.l2:
+            g_w = g_w + self.l2 * w
+        return np.append(g_w, r_sum) if self.fit_intercept else g_w
 
     def hessian_from_logits(self, z):
         # p(1-p) = sigmoid(z) sigmoid(-z): no cancellation in either tail.
         p, q = _sigmoid_pair(z)
-        h = self.s * p * q
         X = self.X
         d = self.n_features
         H = np.empty((self.n_params, self.n_params))
@@ -234,12 +261,14 @@ class BinaryObjective:
         # buffer for B is reused across Newton iterations.
         if getattr(self, "_buffer", None) is None:
             self._buffer = np.empty_like(X)
-        B = np.multiply(X, np.sqrt(h)[:, None], out=self._buffer)
-        H[:d, :d] = B.T @ B
+        with np.errstate(under="ignore"):
+            h = self.s * p * q
+            B = np.multiply(X, np.sqrt(h)[:, None], out=self._buffer)
+            H[:d, :d] = B.T @ B
+            if self.fit_intercept:
+                H[:d, d] = H[d, :d] = X.T @ h
+                H[d, d] = h.sum()
         H[np.diag_indices(d)] += self.l2
-        if self.fit_intercept:
-            H[:d, d] = H[d, :d] = X.T @ h
-            H[d, d] = h.sum()
         return H
 
     def value(self, theta):

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._special import _shift_by_max, log_softmax
+from ._binary import _weighted_sum
+from ._special import _shift_by_max, softmax
 
 __all__ = [
     "MultinomialObjective",
@@ -70,7 +71,9 @@ def multinomial_cross_entropy(y, Z, sample_weight=None):
     Computed with a max-shifted log-sum-exp, so no logit up to :math:`10^{308}`
     in magnitude overflows, and never as :math:`-\log` of a probability that
     may have underflowed to zero. For :math:`K = 2` it equals the binary
-    cross-entropy of the logit difference :math:`z = Z_{i1} - Z_{i0}`.
+    cross-entropy of the logit difference :math:`z = Z_{i1} - Z_{i0}`. A single
+    :math:`+\infty` logit in a row takes the limit (loss 0 if it is the true
+    class, :math:`+\infty` otherwise); a sample of weight 0 is left out.
 
     Examples
     --------
@@ -82,7 +85,8 @@ def multinomial_cross_entropy(y, Z, sample_weight=None):
     Z = np.asarray(Z, dtype=np.float64)
     y = _class_index(y, Z.shape[1])
     s = _weights(sample_weight, Z.shape[0])
-    return float(s @ _per_sample_loss(Z, y) / s.sum())
+    # Normalise the weights first: the mean of two losses of 1e308 must not overflow.
+    return _weighted_sum(s / s.sum(), _per_sample_loss(Z, y))
 
 
 def _per_sample_loss(Z, y):
@@ -90,6 +94,33 @@ def _per_sample_loss(Z, y):
     so that the large shift m_i cancels exactly instead of losing digits."""
     shifted, log_sum, _ = _shift_by_max(Z, axis=1)
     return log_sum[:, 0] - shifted[np.arange(len(y)), y]
+
+
+def _sum_of_others(A):
+    r"""Return :math:`B` with :math:`B_{ik} = \sum_{m \ne k} A_{im}` (sums along axis 1).
+
+    Computed from prefix and suffix sums, never as a row total minus :math:`A_{ik}`:
+    for softmax probabilities, :math:`1 - P_{ik} = \sum_{m\ne k} P_{im}` then keeps
+    its relative precision when :math:`P_{ik}` rounds to 1 (a confident, right
+    prediction), as :math:`\sigma(-z)` does for :math:`1 - \sigma(z)` in the binary loss.
+    """
+    with np.errstate(under="ignore"):
+        before = np.cumsum(A, axis=1)
+        after = np.cumsum(A[:, ::-1], axis=1)[:, ::-1]
+        out = np.zeros_like(A)
+        out[:, 1:] += before[:, :-1]
+        out[:, :-1] += after[:, 1:]
+    return out
+
+
+def _complement(P):
+    """``1 - P`` for softmax probabilities, as the sum of the other classes (`_sum_of_others`).
+
+    Where that sum is undefined (a row with tied +inf logits: NaN probabilities) but
+    ``P_k`` itself is known (0 for a finite logit beside them), ``1 - P_k`` is used.
+    """
+    others = _sum_of_others(P)
+    return np.where(np.isnan(others) & ~np.isnan(P), 1.0 - P, others)
 
 
 def _unpack(coef, intercept, n_features):
@@ -163,7 +194,7 @@ def multinomial_cross_entropy_hessp(X, coef, intercept, vector_coef, vector_inte
     V, vb = _unpack(vector_coef, vector_intercept, X.shape[1])
     objective = MultinomialObjective(X, np.zeros(len(X), dtype=int), W.shape[0], sample_weight)
     theta = np.concatenate([W.ravel(), b])
-    P = np.exp(log_softmax(objective.logits(theta), axis=1))
+    P = softmax(objective.logits(theta), axis=1)
     hv = objective.hessp_from_probabilities(P, np.concatenate([V.ravel(), vb]))
     return hv[: W.size].reshape(W.shape), hv[W.size :]
 
@@ -224,42 +255,60 @@ class MultinomialObjective:
         W, b = self.split(theta)
         return self.X @ W.T + b
 
+    # The penalty terms are added only when l2 > 0 (0 * inf would be NaN for an infinite
+    # coefficient), and underflow is silenced where probabilities of saturated classes
+    # (logit gaps beyond ~708) make products subnormal: those values are right.
+
     def value_from_logits(self, theta, Z):
         W, _ = self.split(theta)
-        return float(self.s @ _per_sample_loss(Z, self.y) + 0.5 * self.l2 * np.sum(W * W))
+        value = _weighted_sum(self.s, _per_sample_loss(Z, self.y))
+        return value + 0.5 * self.l2 * float(np.sum(W * W)) if self.l2 else value
 
     def _pack(self, gW, gb):
         return np.concatenate([gW.ravel(), gb]) if self.fit_intercept else gW.ravel()
 
     def gradient_from_logits(self, theta, Z):
         W, _ = self.split(theta)
-        R = np.exp(log_softmax(Z, axis=1))
-        R[self._rows, self.y] -= 1.0
-        R *= self.s[:, None]
-        return self._pack(R.T @ self.X + self.l2 * W, R.sum(axis=0))
+        P = softmax(Z, axis=1)
+        # P - Y, with P_y - 1 = -(sum of the other classes' probabilities): exact in the
+        # tail where P_y rounds to 1 (the same care as the binary residual).
+        R = P.copy()
+        R[self._rows, self.y] = -_complement(P)[self._rows, self.y]
+        with np.errstate(under="ignore"):
+            R *= self.s[:, None]
+            gW = R.T @ self.X
+            gb = R.sum(axis=0)
+        return self._pack(gW + self.l2 * W if self.l2 else gW, gb)
 
     def hessp_from_probabilities(self, P, v):
         V, vb = self.split(v)
-        D = self.X @ V.T + vb
-        M = P * D
-        M -= P * M.sum(axis=1, keepdims=True)
-        M *= self.s[:, None]
-        return self._pack(M.T @ self.X + self.l2 * V, M.sum(axis=0))
+        with np.errstate(under="ignore"):
+            D = self.X @ V.T + vb
+            # M_k = P_k (D_k - sum_m P_m D_m) = P_k ((1 - P_k) D_k - sum_{m != k} P_m D_m),
+            # with 1 - P_k and the sum over the other classes formed without cancellation.
+            M = P * (_complement(P) * D - _sum_of_others(P * D))
+            M *= self.s[:, None]
+            hW = M.T @ self.X
+            hb = M.sum(axis=0)
+        return self._pack(hW + self.l2 * V if self.l2 else hW, hb)
 
     def _hessian_diagonal(self, P):
-        h = self.s[:, None] * P * (1.0 - P)  # (n, K)
-        dW = h.T @ (self.X * self.X) + self.l2
-        return self._pack(dW, h.sum(axis=0))
+        with np.errstate(under="ignore"):
+            h = self.s[:, None] * P * _complement(P)  # P_k (1 - P_k), (n, K)
+            dW = h.T @ (self.X * self.X) + self.l2
+            return self._pack(dW, h.sum(axis=0))
 
     def hessian(self, theta):
-        P = np.exp(log_softmax(self.logits(theta), axis=1))
+        P = softmax(self.logits(theta), axis=1)
         Xt = np.column_stack([self.X, np.ones(len(self.X))]) if self.fit_intercept else self.X
         K, d, p = self.n_classes, self.n_features, Xt.shape[1]
         blocks = np.empty((K, p, K, p))
+        complement = _complement(P)  # 1 - P_k, without cancellation
         for k in range(K):
             for m in range(k, K):
-                h = self.s * P[:, k] * ((k == m) - P[:, m])
-                blocks[k, :, m, :] = Xt.T @ (h[:, None] * Xt)
+                with np.errstate(under="ignore"):
+                    h = self.s * P[:, k] * (complement[:, k] if k == m else -P[:, m])
+                    blocks[k, :, m, :] = Xt.T @ (h[:, None] * Xt)
                 blocks[m, :, k, :] = blocks[k, :, m, :].T
         for k in range(K):
             blocks[k, np.arange(d), k, np.arange(d)] += self.l2
@@ -286,7 +335,7 @@ class MultinomialObjective:
         without ever forming the :math:`(Kd)^2` Hessian. Jacobi
         preconditioning makes CG insensitive to feature scales.
         """
-        P = np.exp(log_softmax(Z, axis=1))
+        P = softmax(Z, axis=1)
         diag = self._hessian_diagonal(P)
         diag = np.where(diag > 1e-12 * diag.max(), diag, 1.0)
         g_norm = np.linalg.norm(gradient)

@@ -165,7 +165,14 @@ def logit(p):
 
     .. math:: \operatorname{logit}(p) = \operatorname{log1p}(2d) - \operatorname{log1p}(-2d).
 
-    Elsewhere :math:`\log p - \operatorname{log1p}(-p)` is accurate.
+    Elsewhere :math:`\log p - \operatorname{log1p}(-p)` is accurate. For
+    :math:`p < 2^{-60}` the second term, :math:`\approx p`, is less than a
+    hundredth of an ulp of :math:`\log p` (:math:`|\log p| > 41`), so
+    ``logit(p)`` is just ``log(p)``: that also keeps ``log1p`` away from
+    subnormal arguments, where a strict maths library signals underflow.
+    :math:`\pm 0` and 1 give :math:`\mp\infty` and :math:`+\infty` exactly.
+    Each element goes through one branch only, so no floating-point signal is
+    raised (under ``np.errstate(all="raise")`` too).
 
     Examples
     --------
@@ -173,17 +180,24 @@ def logit(p):
     0.0
     >>> round(float(logit(sigmoid(3.0))), 12)
     3.0
+    >>> float(logit(5e-324))  # the smallest subnormal: log(2**-1074)
+    -744.4400719213812
     """
     p = _as_float(p)
     bad = (p < 0) | (p > 1)
     if np.any(bad):
         first = p[bad].flat[0] if p.ndim else float(p)
         raise ValueError(f"logit is defined for probabilities in [0, 1]; got {first!r}.")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        d = p - 0.5
-        central = np.log1p(2.0 * d) - np.log1p(-2.0 * d)
-        tails = np.log(p) - np.log1p(-p)
-        out = np.where(np.abs(d) <= 0.25, central, tails)
+    out = np.full(p.shape, np.nan)  # NaN stays NaN
+    central = np.abs(p - 0.5) <= 0.25
+    tiny = (p > 0) & (p < 2.0**-60)
+    tails = ((p >= 2.0**-60) & (p < 0.25)) | ((p > 0.75) & (p < 1))
+    d = p[central] - 0.5
+    out[central] = np.log1p(2.0 * d) - np.log1p(-2.0 * d)
+    out[tiny] = np.log(p[tiny])
+    out[tails] = np.log(p[tails]) - np.log1p(-p[tails])
+    out[p == 0] = -np.inf
+    out[p == 1] = np.inf
     return _scalar_or_array(out, p)
 
 
@@ -211,7 +225,7 @@ def logsumexp(a, axis=None, keepdims=False):
     in :math:`[1, K]`, so nothing overflows and the logarithm is well defined
     (Blanchard, Higham & Higham 2021). A row whose maximum is :math:`-\infty`
     (every term zero) gives :math:`-\infty`; a :math:`+\infty` entry gives
-    :math:`+\infty`.
+    :math:`+\infty`. No floating-point signal escapes, for any input.
 
     Examples
     --------
@@ -243,16 +257,27 @@ def _shift_by_max(a, axis):
     ``log(1 + rest) = log1p(rest)`` keeps the digits of a small ``rest``.
     """
     m = np.max(a, axis=axis, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0.0)  # avoid inf - inf; the sum carries the infinity
+    infinite = m == np.inf
+    m = np.where(np.isfinite(m), m, 0.0)  # avoid inf - inf
     with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
         # a - m may overflow to -inf for |a| near 1e308: exp(-inf) = 0 is right.
         shifted = a - m
+        if np.any(infinite):
+            # A slice with a +inf entry: in the limit that entry takes all the probability
+            # (shifted 0, the others -inf), like sigmoid(+inf) = 1. Two or more +inf
+            # entries have no limit (sigmoid(inf - inf) is NaN): NaN for those entries.
+            n_inf = np.sum(a == np.inf, axis=axis, keepdims=True)
+            at_inf = np.where(n_inf == 1, 0.0, np.nan)
+            shifted = np.where(infinite, np.where(a == np.inf, at_inf, -np.inf), shifted)
         e = np.exp(shifted)
         top = np.argmax(shifted, axis=axis, keepdims=True)
         top_term = np.take_along_axis(e, top, axis=axis)
         np.put_along_axis(e, top, 0.0, axis=axis)
         rest = np.sum(e, axis=axis, keepdims=True)
         log_sum = np.where(top_term == 1.0, np.log1p(rest), np.log(rest + top_term))
+        # ... and the log-sum-exp of such a slice is +inf: log_sum 0 plus m = +inf.
+        log_sum = np.where(infinite, 0.0, log_sum)
+        m = np.where(infinite, np.inf, m)
     return shifted, log_sum, m
 
 
@@ -275,6 +300,12 @@ def log_softmax(a, axis=-1):
     -----
     ``np.log(softmax(a))`` gives ``-inf`` once a probability underflows
     (``[1000, 1] -> [0, -inf]``); the difference of logits gives ``[0, -999]``.
+
+    Infinite logits take their limits: a single :math:`+\infty` in a slice gets
+    log-probability 0 and the other entries :math:`-\infty` (as
+    :math:`\log\sigma(+\infty) = 0`); with two or more :math:`+\infty` the
+    limit does not exist and those entries are NaN (as :math:`\sigma(\infty -
+    \infty)`); a slice of all :math:`-\infty` defines no distribution: NaN.
 
     Examples
     --------
@@ -304,13 +335,28 @@ def softmax(a, axis=-1):
     Notes
     -----
     Softmax is unchanged by adding the same constant to every logit, so we
-    compute :math:`\exp(a - \operatorname{logsumexp}(a))`. For two classes,
-    ``softmax([a0, a1])[1] == sigmoid(a1 - a0)``.
+    shift by the maximum :math:`m` and compute
+
+    .. math:: p_k = \frac{e^{a_k - m}}{\sum_j e^{a_j - m}},
+
+    where every exponent is at most 0 and the sum lies in :math:`[1, K]`. This
+    keeps a few ulps of relative accuracy even for probabilities far in the
+    tail (down to the subnormal range), which
+    :math:`\exp(a_k - \operatorname{logsumexp}(a))` does not: rounding the
+    exponent costs :math:`|a_k - \operatorname{logsumexp}(a)|` ulps. For two
+    classes, ``softmax([a0, a1])[1]`` is ``sigmoid(a1 - a0)``, infinities
+    included: a single :math:`+\infty` logit gets probability 1, several get
+    NaN (see `log_softmax`).
 
     Examples
     --------
     >>> softmax([1000.0, 1000.0])
     array([0.5, 0.5])
     """
-    with np.errstate(under="ignore"):
-        return np.exp(log_softmax(a, axis=axis))
+    shifted, _, _ = _shift_by_max(_as_float(a), axis)
+    with np.errstate(under="ignore", invalid="ignore"):  # all -inf: 0 / 0 is NaN, by design
+        e = np.exp(shifted)
+        total = np.sum(e, axis=axis, keepdims=True)
+        # Tied +inf logits make the total NaN, yet a finite logit beside them has
+        # probability 0 in every limit (as log_softmax's -inf says).
+        return np.where(np.isnan(total) & (shifted == -np.inf), 0.0, e / total)

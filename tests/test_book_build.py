@@ -14,6 +14,7 @@ import re
 import nbformat
 import numpy as np
 import pytest
+import tomllib
 import yaml
 from _booksite import (
     FORBIDDEN,
@@ -78,7 +79,10 @@ def test_public_site_has_no_solutions_or_hidden_tests(built_book):
 def test_site_needs_no_cdn(built_book):
     """Scripts and stylesheets are all local, and MathJax 3 is the vendored copy."""
     built_book.require_success()
-    remote = re.compile(r"<(?:script|link)\b[^>]*(?:src|href)=\"(?:https?:)?//", re.I)
+    # (A canonical <link>, written when html.baseurl is set as the site workflow does,
+    # names the page's own address and loads nothing.)
+    remote = re.compile(r"<(?:script|link)\b(?![^>]*rel=\"canonical\")[^>]*(?:src|href)="
+                        r"\"(?:https?:)?//", re.I)
     for page in html_pages(built_book.html):
         text = page.read_text(encoding="utf-8")
         assert not remote.search(text), f"{page.name} loads a remote script or stylesheet"
@@ -89,21 +93,206 @@ def test_site_needs_no_cdn(built_book):
     assert 'src="../../_static/mathjax/tex-chtml.js"' in notation
 
 
-def test_notebook_pages_offer_download_and_launch_buttons(built_book):
-    """Download (.ipynb, .md) and Binder/Colab/JupyterHub links come from _config.yml."""
+def test_without_a_repository_no_launch_link_is_published(built_book):
+    """_config.yml names no repository: no launch or repository button, and the landing
+    page says why instead of listing dead links; downloads still work."""
     built_book.require_success()
-    from logreg_course.launch import launch_links
-
+    cfg = yaml.safe_load((built_book.source / "_config.yml").read_text(encoding="utf-8"))
+    assert not (cfg.get("repository") or {}).get("url")
+    hosts = ("mybinder.org", "colab.research.google.com", "git-pull", "github.com/")
+    for page in html_pages(built_book.html):
+        text = page.read_text(encoding="utf-8")
+        for href in re.findall(r'href="([^"]+)"', text):
+            assert not any(h in href for h in hosts), f"{page.name}: {href}"
+    intro = (built_book.html / "intro.html").read_text(encoding="utf-8")
+    assert "No launch links in this build" in intro
     page = "chapters/appendices/explorers"
     text = (built_book.html / f"{page}.html").read_text(encoding="utf-8")
     assert (built_book.html / "_sources" / f"{page}.ipynb").is_file()
     assert f"_sources/{page}.ipynb" in text.replace("../../", "")
-    # sphinx-book-theme builds the launch links itself; logreg_course.launch (used on the
-    # landing page) must produce the same URLs from the same configuration.
-    links = launch_links(f"{page}.md", config=built_book.source / "_config.yml")
-    assert set(links) == {"Binder", "Colab", "JupyterHub"}
-    for service, url in links.items():
-        assert url in html.unescape(text), f"{service} link differs from the theme's"
+
+
+def _launch_urls(html_dir):
+    """(page, service, url) of every launch link in a built site, unescaped once."""
+    found = []
+    for page in html_pages(html_dir):
+        text = page.read_text(encoding="utf-8")
+        for href in re.findall(r'href="([^"]+)"', text):
+            url = html.unescape(href)
+            for service, marker in (("Binder", "/v2/gh/"), ("Colab", "colab."),
+                                    ("JupyterHub", "/hub/user-redirect/git-pull")):
+                if marker in url:
+                    found.append((page.relative_to(html_dir).as_posix(), service, url))
+    return found
+
+
+def test_with_a_repository_every_launch_url_parses(tmp_path):
+    """A build with a repository and a hub configured: every Binder, Colab and JupyterHub
+    URL on the landing page and in the launch buttons names a file that exists, Colab
+    only .ipynb files, and each query parameter arrives once, unescaped."""
+    from urllib.parse import parse_qs, urlsplit
+
+    source = copy_book(tmp_path / "book")
+    cfg_path = source / "_config.yml"
+    cfg = cfg_path.read_text(encoding="utf-8")
+    cfg = re.sub(r'(?m)^  url: "".*$', "  url: https://github.com/example-org/logreg-course", cfg)
+    cfg = re.sub(r'(?m)^  jupyterhub_url: "".*$', '  jupyterhub_url: "https://hub.example.edu"',
+                 cfg)
+    cfg_path.write_text(cfg, encoding="utf-8")
+    write_toc(source, "intro", ["chapters/appendices/explorers"])
+    result = build(source)
+    # Only the landing page and one appendix are built, so the landing page's links to
+    # the other pages cannot resolve; those are the only warnings allowed.
+    xref = re.compile(r"Unknown source document|undefined label|unknown document")
+    assert [d for d in diagnostics(result.stdout) if not xref.search(d)] == []
+    site = source / "_build" / "html"
+    assert (site / "intro.html").is_file(), result.stdout[-3000:]
+    urls = _launch_urls(site)
+    by_page = {(page, service) for page, service, _ in urls}
+    # the landing page's table: every service; the explorers page (MyST .md): no Colab
+    assert {("intro.html", s) for s in ("Binder", "Colab", "JupyterHub")} <= by_page
+    assert ("chapters/appendices/explorers.html", "Binder") in by_page
+    assert ("chapters/appendices/explorers.html", "JupyterHub") in by_page
+    assert ("chapters/appendices/explorers.html", "Colab") not in by_page
+    assert "github.com/example-org/logreg-course" in (site / "intro.html").read_text()
+    for page, service, url in urls:
+        parts = urlsplit(url)
+        where = f"{page}: {url}"
+        assert "&amp;" not in url and "amp;" not in parts.query, where
+        if service == "Binder":
+            assert parts.netloc == "mybinder.org", where
+            assert parts.path == "/v2/gh/example-org/logreg-course/main", where
+            (urlpath,) = parse_qs(parts.query)["urlpath"]
+            assert urlpath.startswith("lab/tree/"), where
+            path = urlpath.removeprefix("lab/tree/")
+        elif service == "Colab":
+            assert parts.netloc == "colab.research.google.com", where
+            prefix = "/github/example-org/logreg-course/blob/main/"
+            assert parts.path.startswith(prefix), where
+            path = parts.path.removeprefix(prefix)
+            assert path.endswith(".ipynb"), where
+        else:
+            assert parts.netloc == "hub.example.edu", where
+            query = parse_qs(parts.query)
+            assert set(query) == {"repo", "urlpath", "branch"}, where
+            assert query["repo"] == ["https://github.com/example-org/logreg-course"], where
+            assert query["branch"] == ["main"], where
+            (urlpath,) = query["urlpath"]
+            assert urlpath.startswith("lab/tree/logreg-course/"), where
+            path = urlpath.removeprefix("lab/tree/logreg-course/")
+        assert (source / path).is_file(), f"{where} names a file that does not exist"
+
+
+# ------------------------------------------------------------- what the reader sees
+
+def _visible_code(page_html):
+    """The source code of the code cells a reader sees (cell inputs), as text."""
+    blocks = re.findall(r'<div class="cell_input docutils container">(.*?)</div>\s*</div>',
+                        page_html, flags=re.S)
+    return [html.unescape(re.sub(r"<[^>]+>", "", b)) for b in blocks]
+
+
+def test_learner_facing_code_has_no_build_plumbing(built_book):
+    """No glue() calls, myst_nb imports or assertions in the code cells a reader sees:
+    the build's own checks run in hidden cells."""
+    built_book.require_success()
+    problems, n_cells = [], 0
+    for page in html_pages(built_book.html):
+        cells = _visible_code(page.read_text(encoding="utf-8"))
+        n_cells += len(cells)
+        for code in cells:
+            for line in code.splitlines():
+                if re.match(r"\s*(glue\(|from myst_nb|import myst_nb|assert\b|"
+                            r"np\.testing\.assert)", line):
+                    problems.append(f"{page.name}: {line.strip()}")
+    assert n_cells > 100
+    assert problems == []
+
+
+# Empty, matplotlib's repr, or a file path (a token starting with / ../ ./ _images/, or
+# ending in an image extension); "w/4" in a sentence is fine.
+_BAD_ALT = re.compile(r"^\s*$|^<Figure|(?:^|\s)(?:\.{1,2}/|/|_images/)|\.(?:png|svg|jpe?g|gif)\b",
+                      re.I)
+
+
+def test_every_image_has_meaningful_alt_text(built_book):
+    """No image's alt text is empty, a file path or matplotlib's '<Figure size ...>'."""
+    built_book.require_success()
+    n_images, problems = 0, []
+    for page in html_pages(built_book.html):
+        for tag in re.findall(r"<img\b[^>]*>", page.read_text(encoding="utf-8")):
+            n_images += 1
+            alt = re.search(r'\balt="([^"]*)"', tag)
+            text = html.unescape(alt.group(1)) if alt else ""
+            if _BAD_ALT.search(text) or len(text.split()) < 8:
+                problems.append(f"{page.name}: alt={text[:60]!r}")
+    assert n_images >= 30
+    assert problems == []
+
+
+def test_alt_text_check_rejects_paths_and_figure_reprs():
+    for bad in ("", "  ", "<Figure size 700x360 with 1 Axes>",
+                "_images/abc123.svg", "../../_images/fig.png"):
+        assert _BAD_ALT.search(bad), bad
+    assert not _BAD_ALT.search("Two panels of sigmoid curves for three values of w")
+    assert not _BAD_ALT.search("a peak equal to the bound w/4, odds p/(1-p)")
+
+
+def test_every_citation_is_in_the_bibliography_and_none_is_plain_text(built_book):
+    """Each {cite} key is in references.bib, and no chapter cites as 'Name (1999)'."""
+    built_book.require_success()
+    bib = (built_book.source / "references.bib").read_text(encoding="utf-8")
+    keys = set(re.findall(r"@\w+\{([^,]+),", bib))
+    plain = re.compile(r"\b[A-Z][a-z]+(?: (?:and|&) [A-Z][a-z]+| et al\.)?,? \(?(1[89]|20)\d\d\)?")
+    cited, problems = set(), []
+    for page in sorted((built_book.source / "chapters").rglob("*.md")):
+        text = page.read_text(encoding="utf-8")
+        for role_keys in re.findall(r"\{cite(?::[pt])?\}`([^`]+)`", text):
+            cited |= {k.strip() for k in role_keys.split(",")}
+        prose = re.sub(r"```.*?```", "", text, flags=re.S)        # not code
+        prose = re.sub(r"\{cite(?::[pt])?\}`[^`]+`", "", prose)
+        problems += [f"{page.name}: {m.group(0)!r}" for m in plain.finditer(prose)]
+    assert cited <= keys, sorted(cited - keys)
+    assert len(cited) >= 25
+    assert problems == []
+
+
+def test_concept_checks_cover_every_chapter(built_book):
+    """About 60 questions, at least 7 per chapter, unique keys, answers embedded."""
+    built_book.require_success()
+    per_page, keys = {}, []
+    for page in html_pages(built_book.html):
+        for blob in re.findall(r'<script type="application/json" class="lr-quiz-data">'
+                               r"(.*?)</script>", page.read_text(encoding="utf-8"), re.S):
+            data = json.loads(blob.replace("<\\/", "</"))
+            keys += list(data)
+            per_page[page.relative_to(built_book.html).as_posix()] = (
+                per_page.get(page.relative_to(built_book.html).as_posix(), 0) + len(data))
+    chapters = {p: n for p, n in per_page.items() if re.match(r"chapters/0\d-", p)}
+    assert len(chapters) == 6 and min(chapters.values()) >= 7, chapters
+    assert len(keys) == len(set(keys)) and len(keys) >= 55
+
+
+def test_every_page_shows_the_course_version_in_its_footer(built_book):
+    """"Course version X.Y.Z" (pyproject.toml's version) in every page's footer, and in
+    Sphinx's own DOCUMENTATION_OPTIONS.VERSION; the redirect index.html has no footer."""
+    built_book.require_success()
+    pyproject = (built_book.source / "pyproject.toml").read_text(encoding="utf-8")
+    version = tomllib.loads(pyproject)["project"]["version"]
+    footer = re.compile(r'<footer class="bd-footer-content">(.*?)</footer>', re.S)
+    shown = re.compile(r'<p class="course-version">Course version ([^ <]+)[ <]')
+    pages = [p for p in html_pages(built_book.html)
+             if 'http-equiv="refresh"' not in p.read_text(encoding="utf-8").lower()]
+    assert len(pages) >= len(toc_files(built_book.source))
+    problems = []
+    for page in pages:
+        found = footer.search(page.read_text(encoding="utf-8"))
+        versions = shown.findall(found.group(1)) if found else []
+        if versions != [version]:
+            problems.append(f"{page.relative_to(built_book.html)}: footer shows {versions}")
+    assert problems == [], f"expected 'Course version {version}' once in every footer"
+    options = (built_book.html / "_static" / "documentation_options.js").read_text()
+    assert f"VERSION: '{version}'" in options
 
 
 def test_search_index_covers_the_pages(built_book):

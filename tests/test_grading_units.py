@@ -11,19 +11,17 @@ from __future__ import annotations
 
 import math
 import sys
-import warnings
 from decimal import Decimal, getcontext
 
 import numpy as np
 import pytest
-from grading_corpus import ATTACKS, WRONG, namespace
+from grading_corpus import ATTACKS, WRONG, judge_in_process, namespace
 
 from logreg_course.assignments import ASSIGNMENT_IDS
 from logreg_course.grading import reference as ref
-from logreg_course.grading import standins, values
+from logreg_course.grading import values
 from logreg_course.grading.calls import Call, Monitor, call_learner
 from logreg_course.grading.checks import Context, Fail, assert_close
-from logreg_course.grading.judge import judge
 from logreg_course.grading.policy import Policy, static_violations
 from logreg_course.grading.specs import get_spec
 from logreg_course.selfcheck import (
@@ -526,16 +524,7 @@ def test_assert_close_fails_clearly_and_names_the_mistake():
 # --- the specs against the solutions and the mistakes, in-process -------------------------------
 def _judge(aid, ns):
     """The checks that fail, judged in this process as the grading kernel judges them."""
-    spec = get_spec(aid)
-    ctx, monitor, failed = Context(), Monitor(Policy()), set()
-    text = standins.source(aid)
-    trusted, order = standins.load(aid, text), standins.graded_order(text)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for gid, check in spec.checks.items():
-            if not judge(check, ctx, ns.get, monitor, trusted=trusted, order=order).passed:
-                failed.add(gid)
-    return failed
+    return set(judge_in_process(aid, ns))
 
 
 @pytest.mark.parametrize("aid", ASSIGNMENTS)

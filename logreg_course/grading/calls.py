@@ -89,8 +89,12 @@ class Monitor:
         self.violations: list[str] = []
         exempt = _EXEMPT_FILES
         forbidden_file = policy.forbidden_file
-        forbidden_ids = policy.forbidden_builtin_ids
+        forbidden = policy.forbidden_builtins
         record = self.record
+        # The hook runs on every call a graded function makes, so it avoids what would make
+        # each call slow: `id()` (an audit event in every call), and a search through the
+        # forbidden folders for a file already seen (the answer is kept per file name).
+        package_of: dict = {}
         # A standard-library or numpy module imported for the first time inside a graded
         # call runs its top-level code (namedtuple's sys._getframe, exec of the module ...):
         # that is the import system at work, not the learner, so it is not recorded.
@@ -109,14 +113,18 @@ class Monitor:
                     trusted = type(name) is str and name.split(".")[0] in trusted_roots
                     stack.append(trusted)
                     depth[0] += trusted
-                elif not depth[0] and code.co_filename not in exempt:
-                    package = forbidden_file(code.co_filename)
+                elif not depth[0]:
+                    filename = code.co_filename
+                    package = package_of.get(filename, _UNSEEN)
+                    if package is _UNSEEN:
+                        package = None if filename in exempt else forbidden_file(filename)
+                        package_of[filename] = package
                     if package:
                         record(f"calls into {package} ({code.co_name})")
             elif event == "return":
                 if stack and frame.f_code is find_and_load:
                     depth[0] -= stack.pop()
-            elif event == "c_call" and not depth[0] and id(arg) in forbidden_ids:
+            elif event == "c_call" and not depth[0] and arg in forbidden:
                 if frame.f_code.co_filename not in exempt:
                     name = getattr(arg, "__qualname__", "?")
                     module = getattr(arg, "__module__", None) or ""
@@ -193,6 +201,7 @@ def _materialise(result):
 
 
 _ABSENT = object()
+_UNSEEN = object()
 
 
 def call_learner(fn, call: Call, monitor: Monitor, *, numpy_ufunc_ids=frozenset(),

@@ -297,6 +297,14 @@ class Grader:
         return verdict.message
 
 
+_INSTALLED: list = []  # set by `install`: this process is a grading kernel
+
+
+def installed() -> bool:
+    """True in a grading kernel (after `install`)."""
+    return bool(_INSTALLED)
+
+
 def install(assignment_id: str, shell=None, *, namespace=None, salt=None) -> Grader:
     """Set up grading in this kernel; call it first thing in the setup cell.
 
@@ -334,6 +342,7 @@ def install(assignment_id: str, shell=None, *, namespace=None, salt=None) -> Gra
     if salt is None and os.environ.get("LOGREG_GRADING_SALT"):
         salt = int(os.environ["LOGREG_GRADING_SALT"])
     grader = Grader(assignment_id, namespace, shell, salt)
+    _INSTALLED.append(assignment_id)
     root = _course_root(os.getcwd())
     sys.addaudithook(make_audit_hook(grader._policy, grader._monitor, stdlib_and_numpy_dirs(),
                                      _idle_check(root, os.getcwd())))

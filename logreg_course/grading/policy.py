@@ -120,6 +120,10 @@ class Policy:
         self.forbidden_dirs = _package_dirs(FORBIDDEN_PACKAGES)
         self._builtins = _forbidden_builtins()
         self.forbidden_builtin_ids = frozenset(id(f) for f in self._builtins)
+        # the same, for `in` without calling id(): built-in functions hash and compare by
+        # identity in C (no learner code, no audit event)
+        self.forbidden_builtins = frozenset(self._builtins)
+        self._denied: dict = {}  # event name -> the prefix rule's answer (see below)
         self.numpy_ufunc_ids = frozenset(
             id(v) for v in vars(np).values() if type(v) is np.ufunc)
         self._startswith = str.startswith
@@ -157,10 +161,13 @@ class Policy:
             if top in FORBIDDEN_PACKAGES:
                 return f"imports {args[0]}"
             return None
-        for prefix in _AUDIT_DENY_PREFIXES:
-            if event.startswith(prefix):
-                return f"uses {event}"
-        return None
+        # the answer depends on the event's name only: found once per name
+        denied = self._denied.get(event)
+        if denied is None:
+            denied = next((f"uses {event}" for prefix in _AUDIT_DENY_PREFIXES
+                           if event.startswith(prefix)), "")
+            self._denied[event] = denied
+        return denied or None
 
 
 def _code_objects(code):

@@ -175,7 +175,8 @@ def recheck_notebook(submission, assignment_id: str, *, source=None, salt: int |
                      kernel_seconds: dict | None = None,
                      call_timeout: float = DEFAULT_CALL_SECONDS,
                      address_space: int = DEFAULT_ADDRESS_SPACE,
-                     python: str | None = None) -> RecheckReport:
+                     python: str | None = None, grade_ids=None,
+                     data_cache: dict | None = None) -> RecheckReport:
     """Re-check `submission` (a path or notebook) against assignment `assignment_id`.
 
     Parameters
@@ -197,6 +198,11 @@ def recheck_notebook(submission, assignment_id: str, *, source=None, salt: int |
         The runner's virtual-memory limit in bytes (at least the kernel's).
     python : str, optional
         Interpreter for the runner (default: this one).
+    grade_ids : collection of str, optional
+        Re-check only these grade cells (the instructor CLI passes the ones nbgrader gave
+        points: a cell that scored 0 cannot have undeserved points).
+    data_cache : dict, optional
+        Data sets already loaded (`checks.Context`), shared between re-checks.
     """
     from ..assignments import source_notebook
     from . import standins
@@ -205,9 +211,16 @@ def recheck_notebook(submission, assignment_id: str, *, source=None, salt: int |
     spec = get_spec(assignment_id)
     source = source if source is not None else source_notebook(assignment_id)
     timings = kernel_seconds or {}
-    ctx = Context(salt)
+    ctx = Context(salt, cache=data_cache)
     built = {}
+    report = RecheckReport(assignment_id)
+    wanted = set(spec.checks) if grade_ids is None else set(grade_ids) & set(spec.checks)
+    if not wanted:
+        report.seconds = time.perf_counter() - start
+        return report
     for gid, check in spec.checks.items():
+        if gid not in wanted:
+            continue
         calls, verify = check.build(ctx)
         built[gid] = (calls, verify, call_budget(timings.get(gid), call_timeout))
     standin_text = standins.source(assignment_id)
@@ -216,7 +229,6 @@ def recheck_notebook(submission, assignment_id: str, *, source=None, salt: int |
            "statement_timeout": call_budget(timings.get("learner"), call_timeout),
            "address_space": int(address_space), "standins": standin_text,
            "cells": extract_learner_code(submission, source)}
-    report = RecheckReport(assignment_id)
 
     # Phase 1: the learner's functions as they are.
     outcomes, cell_errors, report.problems = _run_calls(

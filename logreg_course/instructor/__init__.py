@@ -4,7 +4,7 @@ One module per step of a term, all on top of nbgrader's Python API and gradebook
 
 course      the course root, its nbgrader configuration and folders
 release     ``nbgrader generate_assignment`` + the book's copy of the student version
-collect     an LMS download or folders of submissions -> ``submitted/``
+collect     an LMS download or folders of submissions -> ``submitted/`` (+ the LMS's ids)
 names       recognising renamed notebooks ("01-sigmoid (1).ipynb", "Copy of ...")
 grade       the parallel grading engine (workers, progress, ledger, time limits)
 preflight   check and repair one submission before nbgrader sees it
@@ -17,6 +17,9 @@ integrity   the out-of-kernel re-check and the removal of refuted points
 ledger      one JSON line per graded submission (resumable, idempotent runs)
 feedback    per-learner HTML without hidden tests
 report      ``export``: nbgrader's grades CSV and an HTML report with plots
+lms         ``export --format canvas|moodle``: LMS import files, late marks and penalties
+similarity  similar graded functions (normalised code, pairs and clusters)
+exportfiles files in ``exports/`` are replaced only if unchanged since written
 check       the course itself: solutions earn everything, student versions nothing
 synthetic   a synthetic class of submissions (benchmark, tests, trying the tools)
 

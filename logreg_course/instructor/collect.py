@@ -15,10 +15,21 @@ Sources an instructor actually gets:
 
 Notebook names are normalised (``01-sigmoid (1).ipynb``, ``Copy of …``,
 ``01_Sigmoid.ipynb`` → ``01-sigmoid.ipynb``, `names`). A student with several
-files for one notebook keeps the newest. Nothing already in ``submitted/`` is
+files for one notebook keeps the newest. Two learners whose names give the same
+student id (two "smithjane" in a Canvas download) but whose LMS ids differ are
+placed apart as ``<id>-<LMS id>`` and listed, never merged. Nothing already in ``submitted/`` is
 overwritten unless ``force`` (and then the old file is kept in
 ``grading/collect-backup/``). Everything that could not be placed is reported
 with the reason.
+
+What the LMS said about each learner is recorded in
+``grading/<assignment>/collected.jsonl`` (one JSON line per learner, the
+latest wins): the student id used here, the name as the LMS wrote it, the
+LMS's own ids (Canvas's user id, Moodle's participant id), Canvas's ``LATE``
+mark, Blackboard's attempt time, and the file's time in the download. The
+LMS grade exports (`lms`) match rows to learners with it. A ``--pattern``
+may capture the same things with the optional named groups ``lms_user_id``,
+``participant``, ``late`` and ``attempt``.
 """
 
 from __future__ import annotations
@@ -30,19 +41,26 @@ import tempfile
 import time
 import zipfile
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path, PurePosixPath
 
+from .ledger import Ledger
 from .names import match_notebook
 
 __all__ = ["PRESETS", "CollectResult", "collect"]
 
-#: Flat file-name patterns of common learning-management systems.
+#: Flat file-name patterns of common learning-management systems. Besides the student and
+#: file, they capture what the grade exports need: Canvas's user id (the "ID" column of its
+#: gradebook) and LATE mark, Moodle's participant id ("Participant N" in its grading
+#: worksheet), Blackboard's attempt time.
 PRESETS = {
-    "canvas": r"^(?P<student_id>[A-Za-z][A-Za-z0-9-]*)(?:_LATE)?_\d+_\d+_(?P<file_id>.+)$",
-    "moodle": r"^(?P<student_id>[^/_]+?)_\d+_assignsubmission_(?:file|onlinetext)_?"
-              r"(?:/(?P<file_id>.+))?$|^(?P<student_id2>[^/_]+?)_\d+_assignsubmission_file_"
-              r"(?P<file_id2>[^/]+)$",
-    "blackboard": r"^[^_]+_(?P<student_id>[A-Za-z0-9.-]+)_attempt_[\d-]+(?:_(?P<file_id>.+))?$",
+    "canvas": r"^(?P<student_id>[A-Za-z][A-Za-z0-9-]*)(?P<late>_LATE)?_(?P<lms_user_id>\d+)_\d+_"
+              r"(?P<file_id>.+)$",
+    "moodle": r"^(?P<student_id>[^/_]+?)_(?P<participant>\d+)_assignsubmission_"
+              r"(?:file|onlinetext)_?(?:/(?P<file_id>.+))?$|^(?P<student_id2>[^/_]+?)_"
+              r"(?P<participant2>\d+)_assignsubmission_file_(?P<file_id2>[^/]+)$",
+    "blackboard": r"^[^_]+_(?P<student_id>[A-Za-z0-9.-]+)_attempt_(?P<attempt>[\d-]+)"
+                  r"(?:_(?P<file_id>.+))?$",
     "double-underscore": r"^(?P<student_id>[^_/][^/]*?)__(?P<file_id>[^/]+)$",
 }
 _JUNK = ("__MACOSX/", ".DS_Store", "Thumbs.db", ".ipynb_checkpoints/", "desktop.ini")
@@ -56,6 +74,7 @@ class Placement:
     source: str  # path inside the source
     local: Path  # where the bytes are now
     mtime: float
+    details: dict = field(default_factory=dict)  # what the LMS said (see `_details`)
 
 
 @dataclass
@@ -66,6 +85,7 @@ class CollectResult:
     unchanged: list = field(default_factory=list)
     conflicts: list = field(default_factory=list)  # (student, target, reason)
     unplaced: list = field(default_factory=list)  # (source path, reason)
+    ambiguous: list = field(default_factory=list)  # (student id, what was done)
     notes: list = field(default_factory=list)
 
     @property
@@ -74,7 +94,7 @@ class CollectResult:
 
     @property
     def exit_code(self) -> int:
-        return 1 if (self.unplaced or self.conflicts) else 0
+        return 1 if (self.unplaced or self.conflicts or self.ambiguous) else 0
 
 
 def _student_id(raw: str) -> str:
@@ -126,36 +146,57 @@ def _common_prefix(paths) -> int:
     return n
 
 
-def _match(pattern, rel):
+_DETAILS = {"lms_user_id": "lms_user_id", "participant": "participant",
+            "participant2": "participant", "attempt": "attempt", "late": "late"}
+
+
+def _match(pattern, rel, how="pattern"):
     m = pattern.search(rel)
     if not m:
         return None
     groups = {k: v for k, v in m.groupdict().items() if v}
     sid = groups.get("student_id") or groups.get("student_id2")
     fid = groups.get("file_id") or groups.get("file_id2") or rel.rsplit("/", 1)[-1]
-    return (sid, fid.rsplit("/", 1)[-1]) if sid else None
+    if not sid:
+        return None
+    details = {"how": how, "lms_name": sid}
+    for group, key in _DETAILS.items():
+        if groups.get(group):
+            details[key] = True if key == "late" else groups[group]
+    return sid, fid.rsplit("/", 1)[-1], details
 
 
 def _identify(rel, assignment, expected, pattern, skip):
-    """(student id, file name) for a path inside the source, or (None, reason)."""
+    """(student id, file name, details) for a path inside the source, or
+    (None, reason, None)."""
     parts = rel.split("/")[skip:]
     rel = "/".join(parts)
     if pattern is not None:
         hit = _match(pattern, rel)
-        return hit if hit else (None, "does not match --pattern")
+        return hit if hit else (None, "does not match --pattern", None)
     for key in ("submitted", "autograded"):  # nbgrader's own layout
         if parts and parts[0] == key:
             parts = parts[1:]
     if len(parts) >= 2 and parts[1] == assignment:  # <student>/<assignment>/<file>
-        return parts[0], parts[-1]
+        return parts[0], parts[-1], {"how": "folder"}
     for name in ("moodle", "canvas", "blackboard", "double-underscore"):
-        hit = _match(re.compile(PRESETS[name]), rel if name == "moodle" else parts[-1]) \
+        hit = _match(re.compile(PRESETS[name]), rel if name == "moodle" else parts[-1], name) \
             if name != "moodle" or len(parts) <= 2 else None
         if hit:
             return hit
     if len(parts) >= 2:  # <student>/<file>, <student>/<anything>/<file>
-        return parts[0], parts[-1]
-    return None, "a loose file: no student folder and no recognised LMS file name"
+        return parts[0], parts[-1], {"how": "folder"}
+    return None, "a loose file: no student folder and no recognised LMS file name", None
+
+
+def _record(item: Placement, assignment: str) -> dict:
+    """The line of ``collected.jsonl`` for one learner's notebook."""
+    entry = {"student": item.student, "assignment": assignment, "source": item.source,
+             **item.details,
+             "file_time": datetime.fromtimestamp(item.mtime).astimezone().isoformat(
+                 timespec="seconds"),
+             "collected_at": datetime.now().astimezone().isoformat(timespec="seconds")}
+    return entry
 
 
 def collect(course, assignment: str, source, *, pattern: str | None = None,
@@ -181,8 +222,9 @@ def collect(course, assignment: str, source, *, pattern: str | None = None,
         if skip and regex is None and len({r.split("/")[skip] for r, _ in files}) == 1:
             skip = max(0, skip - 1)
         chosen: dict[tuple, Placement] = {}
+        identified = []
         for rel, path in files:
-            sid, name = _identify(rel, assignment, expected, regex, skip)
+            sid, name, details = _identify(rel, assignment, expected, regex, skip)
             if sid is None:
                 result.unplaced.append((rel, name))
                 continue
@@ -190,6 +232,24 @@ def collect(course, assignment: str, source, *, pattern: str | None = None,
             if not sid:
                 result.unplaced.append((rel, "empty student id"))
                 continue
+            identified.append((rel, path, sid, name, details))
+        # two learners with one name (Canvas's "smithjane", Moodle's "Jane Smith") are told
+        # apart by the LMS's id instead of one of them being dropped as an "older file"
+        lms_ids: dict = {}
+        for _rel, _path, sid, _name, details in identified:
+            ident = details.get("lms_user_id") or details.get("participant")
+            if ident:
+                lms_ids.setdefault(sid, set()).add(ident)
+        shared = {sid: ids for sid, ids in lms_ids.items() if len(ids) > 1}
+        for sid, ids in sorted(shared.items()):
+            result.ambiguous.append(
+                (sid, f"{len(ids)} learners are called {sid!r} in the download (LMS ids "
+                      f"{', '.join(sorted(ids))}): placed as "
+                      f"{', '.join(f'{sid}-{i}' for i in sorted(ids))}; check who is who"))
+        for rel, path, sid, name, details in identified:
+            if sid in shared:
+                ident = details.get("lms_user_id") or details.get("participant")
+                sid = f"{sid}-{ident}" if ident else sid
             notebook = None
             if name.endswith(".ipynb"):
                 notebook = match_notebook(name, expected)
@@ -199,7 +259,7 @@ def collect(course, assignment: str, source, *, pattern: str | None = None,
                               + ", ".join(f"{e}.ipynb" for e in expected) + ")"))
                     continue
             key = (sid, notebook or name)
-            item = Placement(sid, notebook, rel, path, path.stat().st_mtime)
+            item = Placement(sid, notebook, rel, path, path.stat().st_mtime, details)
             if key in chosen:
                 old = chosen[key]
                 keep, drop = (item, old) if item.mtime >= old.mtime else (old, item)
@@ -209,6 +269,7 @@ def collect(course, assignment: str, source, *, pattern: str | None = None,
             else:
                 chosen[key] = item
         stamp = time.strftime("%Y%m%d-%H%M%S")
+        records = {}
         for (sid, target_name), item in sorted(chosen.items()):
             folder_out = course.submission_dir(sid, assignment)
             target = folder_out / (f"{item.notebook}.ipynb" if item.notebook else target_name)
@@ -216,6 +277,8 @@ def collect(course, assignment: str, source, *, pattern: str | None = None,
             if target.exists():
                 if target.read_bytes() == data:
                     result.unchanged.append((sid, str(target), item.source))
+                    if item.notebook:
+                        records[sid] = _record(item, assignment)
                     continue
                 if not force:
                     result.conflicts.append((sid, str(target),
@@ -235,4 +298,10 @@ def collect(course, assignment: str, source, *, pattern: str | None = None,
                 os.utime(tmp_target, (item.mtime, item.mtime))
                 os.replace(tmp_target, target)
             result.placed.append((sid, str(target), item.source))
+            if item.notebook:
+                records[sid] = _record(item, assignment)
+        if records and not dry_run:
+            ledger = Ledger(course.grading_dir(assignment) / "collected.jsonl")
+            for entry in records.values():
+                ledger.append(entry)
     return result

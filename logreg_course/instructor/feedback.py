@@ -275,9 +275,12 @@ def _one(args):
     if not result["success"]:
         text = (result.get("error") or result.get("log") or "").strip().splitlines()
         return student, None, f"generate_feedback failed: {text[-1] if text else '?'}", []
+    from .offline_math import typeset
+
     leaks = []
     pages = sorted(course.feedback_dir(student, assignment).glob("*.html"))
     for page in pages:
+        page.write_text(typeset(page.read_text()))  # maths offline, no MathJax CDN
         text = _text_of(page)
         squeezed = re.sub(r"\s+", "", text)
         for line in hidden:

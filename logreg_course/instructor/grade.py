@@ -74,6 +74,8 @@ class GradeOptions:
     recheck: bool = True
     progress: bool | None = None  # None: a bar on a terminal, lines otherwise
     sandbox_binds: list = field(default_factory=list)
+    scheduler: str | None = None  # a Dask scheduler (address or scheduler file): grade there
+    tls: dict | None = None  # {"ca", "cert", "key"}: TLS to the Dask scheduler
 
 
 @dataclass
@@ -165,17 +167,12 @@ class _Worker:
 
     def __init__(self, root, db_url, assignment, opts, preload):
         from nbconvert.preprocessors import ClearMetadataPreprocessor
-        from nbgrader.preprocessors import (
-            AssignLatePenalties,
-            CheckCellMetadata,
-            IgnorePattern,
-            LimitOutput,
-            SaveAutoGrades,
-        )
+        from nbgrader.preprocessors import AssignLatePenalties, IgnorePattern, LimitOutput
 
         from . import dblock, kernels
         from .course import InstructorCourse
         from .execute import GradingExecute
+        from .saving import SaveAutoGradesAtOnce
 
         self.course = InstructorCourse(root, db_url)
         self.assignment = assignment
@@ -200,9 +197,12 @@ class _Worker:
             config.Execute.timeout = int(opts["timeout"])
         config.GradingExecute.max_output_bytes = int(opts["max_output_bytes"])
         config.GradingExecute.use_factory = self.factory is not None
+        # nbgrader's list, with our executor and one commit per notebook; without a second
+        # CheckCellMetadata: the notebook it would check is the one the sanitising pass has
+        # just checked and written (the executor changes only outputs)
         config.Autograde.autograde_preprocessors = [
             GradingExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
-            SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+            SaveAutoGradesAtOnce, AssignLatePenalties]
         self.cell_timeout = config.Execute.timeout
         self.ignore = list(config.CourseDirectory.ignore)
         from logreg_course.grading.nbgrade import prepare_nbgrader
@@ -219,6 +219,7 @@ class _Worker:
                                          as_version=4) for n in self.notebooks}
         self.recheck_python = None
         self.recheck_reason = None
+        self.data_cache: dict = {}
         if self.factory is not None:
             self.factory.wait_ready()
         if opts["recheck"]:
@@ -245,12 +246,12 @@ class _Worker:
             self.recheck_python = sandboxed_python(self.scratch, plan_file)
 
     def _warm_recheck(self):
-        """Build the re-check's inputs once (it loads data sets on first use)."""
+        """Load the re-check's data sets once (`data_cache`, shared by every re-check)."""
         try:
             from ..grading.checks import Context
             from ..grading.specs import get_spec
 
-            ctx = Context()
+            ctx = Context(cache=self.data_cache)
             for check in get_spec(self.assignment).checks.values():
                 check.build(ctx)
         except Exception:
@@ -380,7 +381,14 @@ def _not_graded(course, assignment, student, notebooks, keep_scores) -> None:
         gb.db.commit()
 
 
-def _grade_one(w: _Worker, student: str, previous: dict | None) -> dict:
+def _grade_one(w: _Worker, student: str, previous: dict | None,
+               keep_for_driver: bool = False) -> dict:
+    """Grade one submission in worker `w`; return its ledger entry.
+
+    With `keep_for_driver` (a Dask worker, whose gradebook is a scratch copy) the entry also
+    carries what the driver needs to write the real gradebook (`record_remote`): the
+    re-check's reports, what the scan proved, and the submission's timestamp.
+    """
     from . import execute, integrity
 
     t0 = time.perf_counter()
@@ -399,12 +407,22 @@ def _grade_one(w: _Worker, student: str, previous: dict | None) -> dict:
         _not_graded(course, aid, student, w.notebooks, keep_scores=unchanged)
         return res
     flags = scan.scan_files(pre.extra_files)
+    res["versions"] = {"grader": _course_version()}
     for name, path in pre.notebooks.items():
         staged = nbformat.read(path, as_version=4)
         for f in scan.scan_notebook(staged, w.sources[name]):
             flags.append(scan.Flag(f.kind, f.severity,
                                    f.where if len(w.notebooks) == 1 else f"{name}: {f.where}",
                                    f.message))
+        # the course version the learner's notebook was released with (make exercises writes
+        # it into the notebook's metadata): graded anyway, and said
+        theirs = (staged.metadata.get("logreg_course") or {}).get("version")
+        if theirs:
+            res["versions"][name] = str(theirs)[:40]
+            if str(theirs) != res["versions"]["grader"]:
+                flags.append(scan.Flag(
+                    "version", "info", name, f"the notebook comes from course version "
+                    f"{str(theirs)[:40]}; graded with {res['versions']['grader']}"))
     with course.gradebook() as gb:
         before = {n: _manual_state(gb, aid, n, student) for n in w.notebooks}
     execute.LAST_CELL.clear()
@@ -447,17 +465,25 @@ def _grade_one(w: _Worker, student: str, previous: dict | None) -> dict:
         if w.recheck_reason:
             problem = w.recheck_reason
         elif n in pre.notebooks:
+            with course.gradebook() as gb:
+                scored = {g.name for g in gb.find_submission_notebook(n, aid, student).grades
+                          if g.auto_score}
             try:
-                # each call's time budget comes from what its test cell took in the kernel
+                # each call's time budget comes from what its test cell took in the kernel;
+                # only the cells nbgrader gave points need confirming
                 report = integrity.run_recheck(
                     pre.notebooks[n], aid, str(course.source_notebook(aid, n)),
                     python=w.recheck_python, kernel_seconds=execute.DURATIONS.get(n, {}),
                     call_timeout=float(w.cell_timeout),
-                    address_space=max(int(w.opts["memory"]), 8 << 30))
+                    address_space=max(int(w.opts["memory"]), 8 << 30), grade_ids=scored,
+                    data_cache=w.data_cache)
             except Exception as exc:  # a re-check failure must never pass anyone
                 problem = f"the re-check failed: {type(exc).__name__}: {exc}"
         if report is None and not problem:
             continue
+        if keep_for_driver:
+            res.setdefault("_recheck", {})[n] = (report, problem)
+            res["_tampering"] = tampering
         with course.gradebook() as gb:
             outcome = integrity.reconcile(gb, aid, n, student, report, w.sources[n],
                                           recheck_problem=problem, tampering=tampering)
@@ -488,6 +514,80 @@ def _grade_one(w: _Worker, student: str, previous: dict | None) -> dict:
                 res["cells"][g.name] = [g.score, g.max_score, g.auto_score, g.manual_score]
     res["status"], res["fault"] = "graded", ""
     res["flags"] = [f.to_dict() for f in flags]
+    return res
+
+
+def _course_version() -> str:
+    from .. import __version__
+
+    return __version__
+
+
+def record_remote(course, aid: str, res: dict, previous: dict | None) -> dict:
+    """Write a result graded elsewhere (`distributed.grade_remote`) into this course.
+
+    The driver is the gradebook's only writer: it saves the autograded notebooks, lets
+    nbgrader's rules (``SaveAutoGrades``, as `saving` applies it, and
+    ``AssignLatePenalties``) read their scores into the gradebook, applies the re-check
+    (`integrity.reconcile`) and puts back any manual grade, as a local worker does.
+    Returns the ledger entry.
+    """
+    import nbformat
+    from nbgrader.preprocessors import AssignLatePenalties
+
+    from . import integrity
+    from .saving import SaveAutoGradesAtOnce
+
+    autograded = res.pop("_autograded", {}) or {}
+    rechecks = res.pop("_recheck", {}) or {}
+    tampering = res.pop("_tampering", []) or []
+    student = res["student"]
+    notebooks = course.notebooks(aid)
+    res["digest"] = preflight.submission_digest(course.submission_dir(student, aid))
+    unchanged = bool(previous) and previous.get("digest") == res["digest"]
+    if res.get("status") != "graded":
+        _not_graded(course, aid, student, notebooks, keep_scores=unchanged)
+        return res
+    with course.gradebook() as gb:
+        before = {n: _manual_state(gb, aid, n, student) for n in notebooks}
+    folder = course.autograded_dir(student, aid)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in autograded.items():
+        (folder / f"{name}.ipynb").write_bytes(data)
+    timestamp = course._coursedir.get_existing_timestamp(str(course.submission_dir(student,
+                                                                                   aid)))
+    with course.gradebook() as gb:
+        gb.update_or_create_student(student)
+        if timestamp:
+            gb.update_or_create_submission(aid, student, timestamp=timestamp)
+        else:
+            gb.update_or_create_submission(aid, student)
+        for n in notebooks:  # a notebook that was not handed in scores 0, as nbgrader does
+            if n not in autograded:
+                for g in gb.find_submission_notebook(n, aid, student).grades:
+                    g.auto_score, g.needs_manual_grade = 0, False
+        gb.db.commit()
+    config = course.config()
+    for name, data in autograded.items():
+        nb = nbformat.reads(data.decode(), as_version=4)
+        resources = {"nbgrader": {"notebook": name, "assignment": aid, "student": student,
+                                  "db_url": course.gradebook_url}}
+        for step in (SaveAutoGradesAtOnce, AssignLatePenalties):
+            step(config=config).preprocess(nb, resources)
+        report, problem = rechecks.get(name, (None, ""))
+        if report is not None or problem:
+            source = nbformat.read(str(course.source_notebook(aid, name)), as_version=4)
+            with course.gradebook() as gb:
+                integrity.reconcile(gb, aid, name, student, report, source,
+                                    recheck_problem=problem, tampering=tampering)
+    with course.gradebook() as gb:
+        for n in notebooks:
+            res["notes"] = res.get("notes", []) + _restore_manual(gb, aid, n, student,
+                                                                   before[n], unchanged)
+        sub = gb.find_submission(aid, student)
+        res["score"], res["max_score"] = sub.score, sub.max_score
+        res["cells"] = {g.name: [g.score, g.max_score, g.auto_score, g.manual_score]
+                        for nb_ in sub.notebooks for g in nb_.grades}
     return res
 
 
@@ -697,6 +797,9 @@ def grade_assignment(course, assignment: str, opts: GradeOptions | None = None,
     worker_opts = {"timeout": opts.timeout, "max_output_bytes": opts.max_output_bytes,
                    "memory": opts.memory, "recheck": opts.recheck,
                    "sandbox_binds": list(opts.sandbox_binds)}
+    if opts.scheduler:
+        return _grade_on_cluster(course, assignment, opts, summary, todo, previous, ledger,
+                                 preload, worker_opts, students, run_lock, start, log)
     ctx = multiprocessing.get_context("spawn")
     args = (str(course.root), course.db_url, assignment, worker_opts, preload)
     pending = collections.deque(todo)
@@ -721,24 +824,7 @@ def grade_assignment(course, assignment: str, opts: GradeOptions | None = None,
     fatal = []
     failed_starts = 0
 
-    def record(res):
-        ledger.append(res)
-        progress.update(res)
-        if res.get("status") == "graded":
-            summary.graded.append(res["student"])
-            zeroed = [g for v in res.get("integrity", {}).values()
-                      for g, c in v.get("cells", {}).items() if c.get("action") == "zeroed"]
-            if zeroed:
-                summary.zeroed.append((res["student"], zeroed))
-        else:
-            summary.failed.append((res["student"], res.get("reason", "")))
-            progress.write(f"  ✗ {res['student']}: {res.get('reason')}")
-        serious = [f for f in res.get("flags", []) if f.get("severity") in ("high", "medium")]
-        if serious:
-            summary.flagged.append(res["student"])
-            progress.write(f"  ⚑ {res['student']}: {serious[0]['where']}: "
-                           f"{serious[0]['message'][:110]}"
-                           + (f" (+{len(serious) - 1} more)" if len(serious) > 1 else ""))
+    record = _recorder(ledger, progress, summary)
 
     def lost(slot, reason):
         student, started = slot.task
@@ -819,6 +905,58 @@ def grade_assignment(course, assignment: str, opts: GradeOptions | None = None,
             slot.proc.join(10)
             if slot.proc.is_alive():
                 slot.kill()
+        progress.close()
+        os.close(run_lock)
+    summary.seconds = time.monotonic() - start
+    _summarise(summary, ledger.entries(), students, log)
+    return summary
+
+
+def _recorder(ledger, progress, summary):
+    """``record(res)``: write a result to the ledger, the progress display and the summary."""
+
+    def record(res):
+        ledger.append(res)
+        progress.update(res)
+        if res.get("status") == "graded":
+            summary.graded.append(res["student"])
+            zeroed = [g for v in res.get("integrity", {}).values()
+                      for g, c in v.get("cells", {}).items() if c.get("action") == "zeroed"]
+            if zeroed:
+                summary.zeroed.append((res["student"], zeroed))
+        else:
+            summary.failed.append((res["student"], res.get("reason", "")))
+            progress.write(f"  ✗ {res['student']}: {res.get('reason')}")
+        serious = [f for f in res.get("flags", []) if f.get("severity") in ("high", "medium")]
+        if serious:
+            summary.flagged.append(res["student"])
+            progress.write(f"  ⚑ {res['student']}: {serious[0]['where']}: "
+                           f"{serious[0]['message'][:110]}"
+                           + (f" (+{len(serious) - 1} more)" if len(serious) > 1 else ""))
+
+    return record
+
+
+def _grade_on_cluster(course, assignment, opts, summary, todo, previous, ledger, preload,
+                      worker_opts, students, run_lock, start, log) -> GradeSummary:
+    """The ``--scheduler`` run: Dask workers grade, this process writes (`distributed`)."""
+    import warnings
+
+    from . import dblock
+    from .distributed import run_on_cluster
+
+    warnings.filterwarnings("ignore", module="nbgrader")  # SQLAlchemy notes from nbgrader
+    warnings.filterwarnings("ignore", message=".*not in session.*")
+    dblock.install(course.gradebook_url)
+    progress = _Progress(len(todo), f"grade {assignment}", opts.progress)
+    log(f"  {len(todo)} to grade on the Dask cluster at {opts.scheduler}")
+    try:
+        summary.sandbox = run_on_cluster(
+            course, assignment, todo, previous,
+            {"worker": worker_opts, "sandbox": opts.sandbox}, preload,
+            _recorder(ledger, progress, summary), progress, log, opts.scheduler, opts.tls)
+        log(f"  {summary.sandbox}")
+    finally:
         progress.close()
         os.close(run_lock)
     summary.seconds = time.monotonic() - start

@@ -107,13 +107,15 @@ def sandboxed_python(wrapper_dir: str, plan_file: str) -> str:
 
 
 def run_recheck(notebook_path: str, assignment: str, source_path: str, *, python=None,
-                kernel_seconds=None, call_timeout: float = 60.0, address_space: int = 8 << 30):
+                kernel_seconds=None, call_timeout: float = 60.0, address_space: int = 8 << 30,
+                grade_ids=None, data_cache=None):
     """Run the out-of-kernel re-check; return its report (or raise)."""
     from ..grading.recheck import recheck_notebook
 
     return recheck_notebook(notebook_path, assignment, source=source_path, python=python,
                             kernel_seconds=kernel_seconds, call_timeout=call_timeout,
-                            address_space=address_space)
+                            address_space=address_space, grade_ids=grade_ids,
+                            data_cache=data_cache)
 
 
 def reconcile(gb, assignment: str, notebook: str, student: str, report, source_nb,

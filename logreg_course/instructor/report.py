@@ -210,9 +210,19 @@ def _section(course, data: AssignmentData) -> str:
             flagged.append((s, e, serious))
     zeroed = {s: [g for v in e.get("integrity", {}).values() for g, c in v.get("cells", {}).items()
                   if c.get("action") == "zeroed"] for s, e in data.ledger.items()}
+    versions = sorted({e.get("versions", {}).get("grader") for e in data.ledger.values()
+                       if e.get("versions", {}).get("grader")})
+    other = sorted(s for s, e in data.ledger.items() if any(
+        v != e["versions"].get("grader") for k, v in e.get("versions", {}).items()
+        if k != "grader"))
     scores = [data.students[s]["score"] for s in graded]
     mean = sum(scores) / len(scores) if scores else 0.0
-    out = [f'<h2 id="{_e(data.name)}">{_e(data.name)}</h2>', '<div class="cards">']
+    out = [f'<h2 id="{_e(data.name)}">{_e(data.name)}</h2>']
+    if versions:
+        out.append(f"<p class='meta'>Graded with course version {_e(', '.join(versions))}"
+                   + (f"; notebooks released with another version: {_e(', '.join(other))}"
+                      if other else "") + "</p>")
+    out.append('<div class="cards">')
     cards = [("submissions", len(set(data.ledger) | set(ungraded_subs)), ""),
              ("graded", len(graded), ""),
              ("could not be graded", len(failed), "warn" if failed else ""),
@@ -284,8 +294,9 @@ def _section(course, data: AssignmentData) -> str:
     return "\n".join(out)
 
 
-def export(course, assignments=None, to=None, log=print) -> ExportResult:
-    """Write ``grades.csv`` (nbgrader's exporter) and ``report.html`` into `to`."""
+def export(course, assignments=None, to=None, log=print, csv=True) -> ExportResult:
+    """Write ``grades.csv`` (nbgrader's exporter; unless not `csv`) and ``report.html``
+    (with a section on similar graded functions, `similarity`) into `to`."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -303,19 +314,24 @@ def export(course, assignments=None, to=None, log=print) -> ExportResult:
                          f"{', '.join(known) or 'none'}); run grade first")
     result.assignments = chosen
     csv_path = to / "grades.csv"
-    plugin = CsvExportPlugin()
-    plugin.to = str(csv_path)
-    plugin.assignment = chosen
-    with course.gradebook() as gb:
-        plugin.export(gb)
-    result.csv = csv_path
-    sections = [_section(course, _collect(course, a)) for a in chosen]
+    if csv:
+        plugin = CsvExportPlugin()
+        plugin.to = str(csv_path)
+        plugin.assignment = chosen
+        with course.gradebook() as gb:
+            plugin.export(gb)
+        result.csv = csv_path
+    from .similarity import report_section
+
+    sections = [_section(course, _collect(course, a)) + report_section(course, a)
+                for a in chosen]
     toc = " · ".join(f'<a href="#{_e(a)}">{_e(a)}</a>' for a in chosen)
     page = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Grading report</title>"
             f"<style>{_CSS}</style></head><body><h1>Grading report</h1>"
             f"<p class='meta'>{_e(course.root)} · gradebook {_e(course.gradebook_label)} · "
-            f"{time.strftime('%Y-%m-%d %H:%M')} · grades exported to "
-            f"<code>{_e(csv_path.name)}</code></p><p>{toc}</p>{''.join(sections)}"
+            f"{time.strftime('%Y-%m-%d %H:%M')}"
+            + (f" · grades exported to <code>{_e(csv_path.name)}</code>" if csv else "")
+            + f"</p><p>{toc}</p>{''.join(sections)}"
             "</body></html>")
     report = to / "report.html"
     report.write_text(page, encoding="utf-8")

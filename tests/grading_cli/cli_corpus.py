@@ -65,8 +65,11 @@ def honest(source, student):
         "import pandas as pd\n\n\n"
         "def predict_proba(X, w, b):\n"
         "    return pd.Series(sigmoid(X @ w + b)).to_numpy()\n"))
+    old = fill(student, right)  # released with an earlier version of the course
+    old.metadata["logreg_course"] = {"version": "0.0.9"}
     return {
         "h-correct": ({NB: _bytes(fill(student, right))}, {"auto": 17.0}),
+        "h-old-version": ({NB: _bytes(old)}, {"auto": 17.0, "flag": "version"}),
         "h-slow": ({NB: _bytes(fill(student, slow))}, {"auto": 17.0, "no-flag": "recheck"}),
         "h-pandas": ({NB: _bytes(fill(student, pandas))},
                      {"auto": 17.0, "review": {"predict_proba_values",

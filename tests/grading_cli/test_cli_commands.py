@@ -101,6 +101,44 @@ def test_grade_feedback_export(term):
     assert all(not e["notes"] for e in ledger)
 
 
+def test_lms_exports_and_the_similarity_section(term):
+    """After grading: Canvas and Moodle files from the Canvas download's ids, and the
+    report's similarity section (the three correct submissions are the published
+    solution, filled in verbatim)."""
+    import csv
+
+    root = term["root"]
+    exports = root / "exports"
+    proc = run_cli("export", "--course", root, "--format", "canvas", "moodle", "--parts",
+                   check=1)  # the written answers are not graded yet: that needs you
+    canvas = list(csv.reader((exports / "canvas.csv").open()))
+    assert canvas[0][:6] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section",
+                             ASSIGNMENT]
+    assert canvas[1][0].strip() == "Points Possible" and canvas[1][5] == "19"
+    ids = {r[0]: r[1] for r in canvas[2:]}
+    assert ids == {"hopper": "12347", "lovelaceada": "12345", "noether": "12348",
+                   "turingalan": "12346"}
+    # a grade waiting for a grader (the written answer) is not final: empty, not a number;
+    # hopper's blank notebook needs no grader (nbgrader scores an untouched answer 0)
+    assert {r[0]: r[5] for r in canvas[2:]} == {"hopper": "0", "lovelaceada": "",
+                                                "noether": "", "turingalan": ""}
+    assert "NEEDS YOU: lovelaceada/01-sigmoid: waiting for manual grading" in proc.stderr
+    assert (exports / "moodle.csv").exists() and (exports / "moodle-notes.csv").exists()
+    assert "grades (nbgrader)" not in proc.stderr  # only the formats asked for
+    pending = run_cli("export", "--course", root, "--format", "canvas", "--include-pending",
+                      check=0)
+    scores = {r[0]: r[5] for r in csv.reader((exports / "canvas.csv").open())}
+    assert {k: scores[k] for k in ids} == {"hopper": "0", "lovelaceada": "17",
+                                            "noether": "17", "turingalan": "17"}
+    assert "turingalan/01-sigmoid: marked LATE by the LMS" in pending.stderr
+    report = (exports / "report.html").read_text()
+    assert "Similar graded functions" in report and "a reason to look, not proof" in report
+    assert "lovelaceada</b> ~ <b>published solution" in report
+    wrong = run_cli("export", "--course", root, "--roster", "x.csv", check=2)
+    assert "--roster, --parts and --include-pending are for --format canvas or moodle" \
+        in wrong.stderr
+
+
 def test_check_passes_on_the_course(tmp_path):
     root = make_course(tmp_path / "course", release=False)
     proc = run_cli("check", "--course", root, "--jobs", "1", check=0)

@@ -29,7 +29,7 @@ def test_the_batch_finishes_and_names_every_failure(graded_class):
     assert len(graded) > len(failed)
 
 
-HONEST = ["h-correct", "h-partial", "h-blank", "h-slow", "h-pandas"]
+HONEST = ["h-correct", "h-partial", "h-blank", "h-slow", "h-pandas", "h-old-version"]
 
 
 @pytest.mark.parametrize("student", HONEST)
@@ -39,6 +39,11 @@ def test_honest_submissions_get_exactly_their_points(graded_class, student):
         assert autograded_score(gb, student) == pytest.approx(expect["auto"]), entry["flags"]
     if "no-flag" in expect:
         assert not [f for f in entry["flags"] if f["kind"] == expect["no-flag"]], entry["flags"]
+    if "flag" in expect:
+        assert [f for f in entry["flags"] if f["kind"] == expect["flag"]], entry["flags"]
+    from logreg_course import __version__
+
+    assert entry["versions"]["grader"] == __version__
 
 
 def test_a_recheck_that_cannot_decide_keeps_the_points_for_review(graded_class):
@@ -166,6 +171,15 @@ def test_feedback_explains_without_hidden_tests(graded_class):
     assert "not numerically stable" in pages["h-partial"]
     assert "Integrity check: sigmoid_values scored 0" in pages["a-input-transformer"]
     assert "graded as 01-sigmoid.ipynb" in pages["m-renamed"]
+    # the maths is typeset offline: MathML in the page, no MathJax from a CDN, no raw TeX
+    from bs4 import BeautifulSoup
+
+    raw = (root / "feedback" / "h-partial" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+    soup = BeautifulSoup(raw, "html.parser")
+    assert len(soup.find_all("math")) > 30
+    assert not [t for t in soup.find_all("script") if "mathjax" in (t.get("src") or "")]
+    prose = " ".join(c.get_text() for c in soup.select("div.text_cell_render"))
+    assert "$" not in prose, prose[prose.find("$") - 80:prose.find("$") + 80]
     # points that stand for a review say so, with the reason
     assert "predict_proba_values: the test passed in the notebook" in pages["h-pandas"]
     assert "could not run all of the notebook's code" in pages["h-pandas"]
@@ -188,9 +202,54 @@ def test_export_report_lists_flagged_and_ungraded(graded_class, tmp_path):
                     "Points kept for review (the re-check could not decide)",
                     "Waiting for manual grading", "Slowest submissions"):
         assert section in report
+    from logreg_course import __version__
+
+    assert f"Graded with course version {__version__}" in report
+    assert "notebooks released with another version: h-old-version" in report
     review = report.split("Points kept for review")[1].split("<h3>")[0]
     assert "h-pandas" in review and "predict_proba_values" in review
     assert "h-correct" not in review and "h-slow" not in review
     for student in ("m-invalid-json", "m-kernel-killed", "a-input-transformer",
                     "a-numpy-patch"):
         assert student in report
+
+
+def test_saving_scores_at_once_writes_what_nbgrader_writes(graded_class, tmp_path):
+    """`saving.SaveAutoGradesAtOnce` (one commit per notebook) against nbgrader's own
+    ``SaveAutoGrades`` (a commit per cell): the same scores, review marks and comments."""
+    import shutil
+
+    import nbformat
+    from nbgrader.preprocessors import SaveAutoGrades
+
+    from logreg_course.instructor.saving import SaveAutoGradesAtOnce
+
+    root = graded_class["root"]
+    results = {}
+    for step in (SaveAutoGrades, SaveAutoGradesAtOnce):
+        db = tmp_path / f"{step.__name__}.db"
+        shutil.copy(root / "gradebook.db", db)
+        url = f"sqlite:///{db}"
+        for student in ("h-correct", "h-partial", "h-blank", "a-numpy-patch"):
+            with gradebook(root, url) as gb:  # forget what grading wrote
+                sub = gb.find_submission_notebook(ASSIGNMENT, ASSIGNMENT, student)
+                for g in sub.grades:
+                    g.auto_score, g.needs_manual_grade = None, True
+                for c in sub.comments:
+                    c.auto_comment = "stale"
+                gb.db.commit()
+            nb = nbformat.read(str(root / "autograded" / student / ASSIGNMENT
+                                   / f"{ASSIGNMENT}.ipynb"), as_version=4)
+            step().preprocess(nb, {"nbgrader": {"notebook": ASSIGNMENT,
+                                                "assignment": ASSIGNMENT,
+                                                "student": student, "db_url": url}})
+        with gradebook(root, url) as gb:
+            results[step.__name__] = {
+                s.student.id: ({g.name: (g.auto_score, g.needs_manual_grade)
+                                for nb in s.notebooks for g in nb.grades},
+                               {c.name: c.auto_comment for nb in s.notebooks
+                                for c in nb.comments})
+                for s in gb.assignment_submissions(ASSIGNMENT)}
+    assert results["SaveAutoGradesAtOnce"] == results["SaveAutoGrades"]
+    scores = results["SaveAutoGrades"]["h-partial"][0]
+    assert 0 < sum(v for v, _ in scores.values() if v) < 17  # the notebooks were re-read
