@@ -25,6 +25,7 @@ from the driver's are refused (never sent work), with both versions named.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import shutil
@@ -37,9 +38,14 @@ from pathlib import Path
 __all__ = ["Bundle", "fingerprint", "grade_remote", "run_on_cluster"]
 
 
+@functools.lru_cache(maxsize=1)
 def fingerprint() -> str:
     """A short hash of the course code that decides grades: the version, ``logreg_course``'s
-    grading engine, instructor tools and self-checks, and ``logreg_ref``."""
+    grading engine, instructor tools and self-checks, and ``logreg_ref``.
+
+    Computed once per process, from the files as they were when this process first asked
+    (the code it has imported), so a worker whose files change under it keeps its version.
+    """
     import logreg_ref
 
     from .. import grading
@@ -94,8 +100,13 @@ def _worker_for(bundle: Bundle):
     with _LOCK:
         if bundle.key in _WORKERS:
             return _WORKERS[bundle.key][0]
+        import warnings
+
         from .course import InstructorCourse
         from .grade import _sandbox_mode, _Worker, ensure_released
+
+        warnings.filterwarnings("ignore", module="nbgrader")  # SQLAlchemy notes from nbgrader
+        warnings.filterwarnings("ignore", message=".*not in session.*")
 
         scratch = Path(tempfile.mkdtemp(prefix="lrc-dask-"))
         root = scratch / "course"
