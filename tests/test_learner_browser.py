@@ -10,6 +10,7 @@ hand-in cell goes to _build/screenshots/learner-handin-cell.png.
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
 from pathlib import Path
@@ -18,6 +19,7 @@ import nbformat
 import pytest
 from _jupyterlab import CHROMIUM, CHROMIUM_ARGS, jupyterlab
 from grading_corpus import solution_code
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from logreg_course.assignments import student_notebook
 
@@ -76,11 +78,28 @@ def test_fill_a_part_run_its_selfcheck_and_the_handin_check(lab, browser):
         output.filter(has_text=expect).wait_for(timeout=timeout)
         return output.inner_text()
 
-    # the set-up cell: the course is installed here, so its set-up block prints nothing
-    cells.nth(setup).locator(".jp-InputArea-prompt").click()
-    page.keyboard.press("Shift+Enter")
-    cells.nth(setup).locator(".jp-InputPrompt").filter(has_text="[1]").wait_for(
-        timeout=90_000)
+    # the set-up cell: the course is installed here, so its set-up block prints nothing.
+    # On a busy machine JupyterLab can open the notebook before it has the list of kernels:
+    # it then asks which kernel to start (a learner keeps the proposed Python 3), or reports
+    # "idle" before the kernel is connected and drops a cell run (its prompt stays "[ ]"):
+    # run it again until it is counted (the set-up cell only imports and fits).
+    counted = cells.nth(setup).locator(".jp-InputPrompt").filter(has_text=re.compile(r"\[\d+\]"))
+    kernel_dialog = page.locator(".jp-Dialog").filter(has_text="Select Kernel")
+    deadline = time.monotonic() + 120
+    while True:
+        if kernel_dialog.count():
+            assert "Python 3" in kernel_dialog.inner_text()
+            kernel_dialog.locator(".jp-mod-accept").click()
+        try:
+            cells.nth(setup).locator(".jp-InputArea-prompt").click(timeout=10_000)
+            page.keyboard.press("Shift+Enter")
+            counted.wait_for(timeout=20_000)
+            break
+        except PlaywrightTimeout:
+            if time.monotonic() > deadline:
+                SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(SCREENSHOTS / "learner-setup-not-run.png"))
+                raise
     assert cells.nth(setup).locator(".jp-OutputArea-output").count() == 0
 
     # Part A: type the solution into the answer cell
