@@ -69,9 +69,11 @@ def column_sq_sum(X, H):
     r"""Return :math:`(X\odot X)^\top H` for an (n, K) dense H: shape (n_features, K).
 
     The diagonal of :math:`X^\top\operatorname{diag}(h)X` is ``column_sq_sum(X, h[:, None])``.
+    A dense X is not squared into a temporary of its own size (einsum sums in place).
     """
-    X2 = X.power(2) if sp.issparse(X) else X * X
-    return np.asarray(X2.T @ H)
+    if sp.issparse(X):
+        return np.asarray(X.power(2).T @ H)
+    return np.einsum("ij,ij,ik->jk", X, X, H)
 
 
 def preconditioned_cg(hessp, diag, rhs, target, max_iter):
