@@ -210,6 +210,11 @@ class BinaryObjective:
 
     Parameters are packed as ``theta = [w, b]`` (intercept last, omitted when
     ``fit_intercept=False``), as in scikit-learn's ``LinearModelLoss``.
+
+    `X` may be dense or a SciPy sparse matrix (kept sparse, see `_design`);
+    ``hessian`` chooses how `newton_direction` solves for the step: ``"exact"``
+    (dense Hessian, Cholesky), ``"cg"`` (Hessian-free conjugate gradients) or
+    ``"auto"`` (exact up to `MAX_EXACT_HESSIAN` parameters).
     """
 
     def __init__(self, X, y, sample_weight=None, l2=0.0, fit_intercept=True, hessian="auto"):

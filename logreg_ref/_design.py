@@ -37,10 +37,9 @@ def as_design(X):
 
 
 def max_abs(X):
-    """Largest :math:`|x_{ij}|` (0 for an empty X)."""
-    if sp.issparse(X):
-        return float(np.max(np.abs(X.data), initial=0.0))
-    return float(np.max(np.abs(X), initial=0.0))
+    """Largest :math:`|x_{ij}|` (0 for an empty X), without a temporary the size of X."""
+    values = X.data if sp.issparse(X) else X
+    return float(max(np.max(values, initial=0.0), -np.min(values, initial=0.0)))
 
 
 def scale_rows(X, v):
