@@ -11,6 +11,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._design import as_design, is_sparse
 from ._multinomial import MultinomialObjective
 from ._separation import find_separating_direction
 from ._solvers import _binary_objective, elastic_net_solve, newton_solve
@@ -20,6 +21,9 @@ from .exceptions import ConvergenceWarning, RankDeficientWarning, SeparationErro
 __all__ = ["LogisticRegression"]
 
 _SOLVERS = ("auto", "newton", "proximal-newton")
+_DTYPES = [np.float64, np.float32]  # anything else (ints, float16, object) becomes float64
+# Other sparse formats (COO, LIL, DOK, BSR, DIA) are converted to CSR by validate_data.
+_SPARSE_FORMATS = ["csr", "csc"]
 
 
 class LogisticRegression(ClassifierMixin, BaseEstimator):
@@ -42,14 +46,21 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         ``"balanced"`` uses :math:`S / (K\,S_k)` as scikit-learn does.
     tol : float, default=1e-10
         Stop when the gradient max-norm of the mean-form objective (see Notes),
-        or for L1 the KKT residual, is at most `tol`. Much tighter than
-        scikit-learn's default 1e-4, which leaves coefficients off by up to 1e-2.
+        or for L1 the KKT residual, is at most `tol` times
+        :math:`\min(1, \tau)`, where :math:`\tau` is the size of the terms that
+        sum to the gradient: an absolute and a relative test at once, so that a
+        huge C (whose terms are all of order 1/C) is still solved to the same
+        relative accuracy. Much tighter than scikit-learn's default 1e-4, which
+        leaves coefficients off by up to 1e-2. When the test cannot be met (at
+        `max_iter`, or when float64 cannot resolve a further decrease of the
+        objective), `fit` warns with `ConvergenceWarning`.
     max_iter : int, default=100
         Maximum number of (proximal) Newton iterations.
     solver : {"auto", "newton", "proximal-newton"}, default="auto"
         ``"newton"``: Newton/IRLS with an Armijo line search (L2 or no
-        penalty); binary problems use the exact Hessian and Cholesky,
-        multinomial ones Hessian-free conjugate gradients (Newton-CG).
+        penalty); binary problems use the exact Hessian and Cholesky (above
+        1000 parameters, Hessian-free conjugate gradients), multinomial ones
+        Hessian-free conjugate gradients (Newton-CG).
         ``"proximal-newton"``: proximal Newton steps whose L1-penalised
         quadratic model is minimised exactly by an active-set (feature-sign)
         search (any penalty; the only choice when ``l1_ratio > 0``).
@@ -102,6 +113,21 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     on when the solver stopped. Linearly dependent features make the MLE
     non-unique: `fit` warns with `RankDeficientWarning`.
 
+    **Input.** `X` may be a dense array or a SciPy sparse matrix or array. CSR and
+    CSC are used as they are (never densified: products with X and the Hessian
+    are sparse operations); other sparse formats are converted to CSR once.
+    Binary problems with more than 1000 parameters, and all multinomial ones,
+    take Hessian-free Newton steps (conjugate gradients on Hessian-vector
+    products), so the memory stays O(nnz(X) + n_features).
+
+    **float32.** A float32 `X` (dense or sparse) gives float32 ``coef_`` and
+    ``intercept_``, and float32 `decision_function`, `predict_proba` and
+    `predict_log_proba` for float32 input, as scikit-learn's lbfgs, newton-cg,
+    newton-cholesky, sag and saga solvers do. Everything is computed in float64
+    (the data are converted exactly) and rounded to float32 once at the end: the
+    coefficients are the float64 optimum rounded, not a float32 solve, whose
+    gradient could not get below about 1e-7. Any other input dtype gives float64.
+
     Examples
     --------
     >>> from sklearn.datasets import load_breast_cancer
@@ -122,6 +148,11 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         self.tol = tol
         self.max_iter = max_iter
         self.solver = solver
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
 
     # ----------------------------------------------------------------- checks
     def _validate_params(self):
@@ -171,8 +202,10 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array_like of shape (n_samples, n_features)
-            Numeric features; NaN and infinity are rejected.
+        X : {array_like, sparse matrix} of shape (n_samples, n_features)
+            Numeric features; NaN and infinity are rejected. Sparse input is
+            kept sparse (CSR/CSC; other formats are converted to CSR); float32
+            input gives float32 coefficients (see Notes).
         y : array_like of shape (n_samples,)
             Class labels (any two distinct values).
         sample_weight : array_like of shape (n_samples,), optional
@@ -183,8 +216,10 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         self : LogisticRegression
         """
         self._validate_params()
-        X, y = validate_data(self, X, y, dtype=np.float64, accept_sparse=False,
+        X, y = validate_data(self, X, y, dtype=_DTYPES, accept_sparse=_SPARSE_FORMATS,
                              ensure_min_samples=1)
+        out_dtype = X.dtype  # float32 stays float32 (as in scikit-learn); the rest float64
+        X = as_design(X)  # computed on in float64; a sparse X stays sparse
         check_classification_targets(y)
         s = self._validate_sample_weight(sample_weight, X.shape[0])
         self.classes_ = np.unique(y)
@@ -213,8 +248,9 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             objective, l1 = _binary_objective(X, y_index.astype(np.float64), C, s,
                                               self.fit_intercept, rho)
         else:
-            l2 = 0.0 if np.isinf(C) else (1.0 - rho) / (C * s.sum())
-            l1 = 0.0 if np.isinf(C) else rho / (C * s.sum())
+            # / C / S, not / (C * S): the product overflows for C near 1e308.
+            l2 = 0.0 if np.isinf(C) else (1.0 - rho) / C / s.sum()
+            l1 = 0.0 if np.isinf(C) else rho / C / s.sum()
             objective = MultinomialObjective(X, y_index, n_classes, s, l2, self.fit_intercept)
         result = self._solve(objective, l1)
         W, b = objective.split(result.theta)
@@ -230,6 +266,9 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             if l1 == 0.0:
                 W -= W.mean(axis=0)
             self.coef_, self.intercept_ = W, b
+        # float32 input: the float64 optimum, rounded once to float32 at the end.
+        self.coef_ = self.coef_.astype(out_dtype, copy=False)
+        self.intercept_ = self.intercept_.astype(out_dtype, copy=False)
         self.n_iter_ = np.array([result.n_iter], dtype=np.int32)
         return self
 
@@ -241,15 +280,23 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             self.solver == "auto" and (unpenalised or rho == 0))
         if use_newton:
             result = newton_solve(objective, theta0, tol=self.tol, max_iter=self.max_iter)
-            if not result.converged:
-                warnings.warn(
-                    f"Newton's method did not reach tol={self.tol:g} in max_iter="
-                    f"{self.max_iter} iterations (gradient max-norm {result.grad_max:.2e}). "
-                    "Increase max_iter, or standardise the features.",
-                    ConvergenceWarning, stacklevel=3)
         else:
             result = elastic_net_solve(objective, l1, theta0, tol=self.tol,
-                                       max_iter=self.max_iter)
+                                       max_iter=self.max_iter, warn=False)
+        if not result.converged:
+            method = "Newton's method" if use_newton else "The proximal Newton solver"
+            stopped = ("ran out of iterations" if result.n_iter >= self.max_iter
+                       else "could make no further progress in float64")
+            warnings.warn(
+                f"{method} did not reach tol={self.tol:g} at C={C:g}: it {stopped} after "
+                f"{result.n_iter} iterations (max_iter={self.max_iter}) with gradient "
+                f"max-norm {result.grad_max:.2e} against a required "
+                f"{self.tol * min(1.0, result.grad_scale):.2e} (tol times the scale of the "
+                "gradient's terms). The coefficients depend on where it stopped. If the "
+                "classes are (nearly) separable, a huge C makes the coefficients grow like "
+                "log(C) and the problem ill-conditioned: use a smaller C. Otherwise increase "
+                "max_iter, or standardise the features.",
+                ConvergenceWarning, stacklevel=3)
         return result
 
     def _check_mle_exists(self, X, y_index, n_classes, s):
@@ -260,23 +307,33 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                 "so the maximum-likelihood estimate does not exist: with C=np.inf the "
                 "coefficients grow without bound. Use a finite C (an L2 or L1 penalty), "
                 "or remove the separating features.", direction=direction)
-        Xt = np.column_stack([X, np.ones(len(X))]) if self.fit_intercept else X
-        rank = np.linalg.matrix_rank(Xt[s > 0]) if Xt.shape[1] else 0
-        if rank < Xt.shape[1]:
+        rank = _design_rank(X[s > 0], self.fit_intercept)
+        n_params = X.shape[1] + self.fit_intercept
+        if rank < n_params:
             warnings.warn(
-                f"The design matrix has rank {rank} < {Xt.shape[1]} parameters (collinear "
+                f"The design matrix has rank {rank} < {n_params} parameters (collinear "
                 "features), so the maximum-likelihood estimate is not unique; the returned "
                 "coefficients are one of many. Drop redundant features or use a finite C.",
                 RankDeficientWarning, stacklevel=4)
 
     # ------------------------------------------------------------- prediction
+    def _logits(self, X):
+        """float64 logits, and the dtype to return: float32 iff X and the model are."""
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=_DTYPES, accept_sparse=_SPARSE_FORMATS, reset=False)
+        out_dtype = np.result_type(X.dtype, self.coef_.dtype)
+        W = np.asarray(self.coef_, dtype=np.float64)
+        Z = as_design(X) @ W.T + np.asarray(self.intercept_, dtype=np.float64)
+        return (Z[:, 0] if Z.shape[1] == 1 else Z), out_dtype
+
     def decision_function(self, X):
         """Logits: shape (n_samples,) for two classes (log-odds of ``classes_[1]``),
-        (n_samples, n_classes) otherwise."""
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float64, accept_sparse=False, reset=False)
-        Z = X @ self.coef_.T + self.intercept_
-        return Z[:, 0] if Z.shape[1] == 1 else Z
+        (n_samples, n_classes) otherwise.
+
+        Computed in float64; float32 when both X and the fitted model are float32.
+        """
+        Z, out_dtype = self._logits(X)
+        return Z.astype(out_dtype, copy=False)
 
     def predict_proba(self, X):
         """Class probabilities, shape (n_samples, n_classes).
@@ -284,27 +341,59 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         Binary: ``[sigmoid(-z), sigmoid(z)]``, both from the logit, so the
         small one keeps its relative precision (scikit-learn's
         ``1 - sigmoid(z)`` rounds to 0 for z > 37). Multinomial: a max-shifted
-        softmax of the logits.
+        softmax of the logits. Computed from float64 logits, then rounded to
+        float32 when X and the fitted model are float32.
         """
-        Z = self.decision_function(X)
+        Z, out_dtype = self._logits(X)
         if Z.ndim == 1:
-            return np.column_stack([sigmoid(-Z), sigmoid(Z)])
-        return softmax(Z, axis=1)
+            P = np.column_stack([sigmoid(-Z), sigmoid(Z)])
+        else:
+            P = softmax(Z, axis=1)
+        return P.astype(out_dtype, copy=False)
 
     def predict_log_proba(self, X):
         """Log-probabilities, exact in the tails (``log_sigmoid`` / ``log_softmax`` of the logits).
 
         Not ``np.log(predict_proba(X))``, which is ``-inf`` once a probability
-        underflows.
+        underflows. float32 as `predict_proba`.
         """
-        Z = self.decision_function(X)
+        Z, out_dtype = self._logits(X)
         if Z.ndim == 1:
-            return np.column_stack([log_sigmoid(-Z), log_sigmoid(Z)])
-        return log_softmax(Z, axis=1)
+            L = np.column_stack([log_sigmoid(-Z), log_sigmoid(Z)])
+        else:
+            L = log_softmax(Z, axis=1)
+        return L.astype(out_dtype, copy=False)
 
     def predict(self, X):
         """Predicted labels: the class of largest logit (binary: ``classes_[1]`` iff z > 0)."""
-        Z = self.decision_function(X)
+        Z, _ = self._logits(X)
         index = (Z > 0).astype(int) if Z.ndim == 1 else np.argmax(Z, axis=1)
         return self.classes_[index]
 
+
+
+def _design_rank(X, fit_intercept):
+    r"""Numerical rank of :math:`\tilde X = [X, 1]` (or X).
+
+    Dense: ``np.linalg.matrix_rank`` (singular values of :math:`\tilde X`). Sparse:
+    from the eigenvalues of the Gram matrix :math:`\tilde X^\top\tilde X` (a sparse
+    product, ``n_params`` square), counting those above
+    :math:`\max(n, p)\,\varepsilon\,\lambda_{\max}`: squaring the matrix squares its
+    condition number, so directions weaker than about :math:`10^{-8}` of the largest
+    cannot be told from zero this way, and only a singular Gram matrix counts as
+    rank-deficient.
+    """
+    n, p = X.shape[0], X.shape[1] + fit_intercept
+    if p == 0:
+        return 0
+    if not is_sparse(X):
+        Xt = np.column_stack([X, np.ones(n)]) if fit_intercept else X
+        return int(np.linalg.matrix_rank(Xt))
+    G = np.empty((p, p))
+    d = X.shape[1]
+    G[:d, :d] = (X.T @ X).toarray()
+    if fit_intercept:
+        G[:d, d] = G[d, :d] = np.asarray(X.sum(axis=0)).ravel()
+        G[d, d] = n
+    eig = np.linalg.eigvalsh(G)
+    return int(np.sum(eig > max(n, p) * np.finfo(np.float64).eps * max(eig.max(), 0.0)))

@@ -20,8 +20,10 @@ at zero and reports W_k - W_0.
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
 from ._binary import _weighted_sum
+from ._design import as_design, column_sq_sum, is_sparse, max_abs, preconditioned_cg, scale_rows
 from ._special import _shift_by_max, softmax
 
 __all__ = [
@@ -156,7 +158,7 @@ def multinomial_cross_entropy_gradient(X, y, coef, intercept=None, sample_weight
     :math:`\partial \ell_i / \partial Z_{ik} = P_{ik} - Y_{ik}` because
     :math:`\partial\,\mathrm{lse}(Z_i)/\partial Z_{ik} = P_{ik}`.
     """
-    X = np.asarray(X, dtype=np.float64)
+    X = as_design(X)
     W, b = _unpack(coef, intercept, X.shape[1])
     objective = MultinomialObjective(X, y, W.shape[0], sample_weight)
     g = objective.gradient(np.concatenate([W.ravel(), b]))
@@ -189,7 +191,7 @@ def multinomial_cross_entropy_hessp(X, coef, intercept, vector_coef, vector_inte
     :math:`Hv = \bigl(\tfrac1S (s\odot M)^\top X,\ \tfrac1S\sum_i s_i M_i\bigr)`,
     costing two :math:`n\times d\times K` products and no :math:`(Kd)^2` matrix.
     """
-    X = np.asarray(X, dtype=np.float64)
+    X = as_design(X)
     W, b = _unpack(coef, intercept, X.shape[1])
     V, vb = _unpack(vector_coef, vector_intercept, X.shape[1])
     objective = MultinomialObjective(X, np.zeros(len(X), dtype=int), W.shape[0], sample_weight)
@@ -212,7 +214,7 @@ def multinomial_cross_entropy_hessian(X, coef, intercept=None, sample_weight=Non
         \operatorname{diag}\bigl(s\odot P_k(\delta_{kl}-P_l)\bigr)\tilde X`.
         It is singular: adding the same vector to every class changes nothing.
     """
-    X = np.asarray(X, dtype=np.float64)
+    X = as_design(X)
     W, b = _unpack(coef, intercept, X.shape[1])
     objective = MultinomialObjective(X, np.zeros(len(X), dtype=int), W.shape[0], sample_weight,
                                      fit_intercept=fit_intercept)
@@ -233,7 +235,7 @@ class MultinomialObjective:
     """
 
     def __init__(self, X, y, n_classes, sample_weight=None, l2=0.0, fit_intercept=True):
-        self.X = np.asarray(X, dtype=np.float64)
+        self.X = as_design(X)  # float64 ndarray, or CSR/CSC kept sparse
         self.y = _class_index(y, n_classes)
         self.n_classes = int(n_classes)
         s = _weights(sample_weight, self.X.shape[0])
@@ -244,6 +246,7 @@ class MultinomialObjective:
         self.n_features_total = self.n_classes * self.n_features
         self.n_params = self.n_features_total + self.n_classes * self.fit_intercept
         self._rows = np.arange(len(self.y))
+        self._x_max = max(max_abs(self.X), 1.0 if self.fit_intercept else 0.0)
 
     def split(self, theta):
         """Return ``(W, b)`` from the packed parameter vector."""
@@ -267,8 +270,7 @@ class MultinomialObjective:
     def _pack(self, gW, gb):
         return np.concatenate([gW.ravel(), gb]) if self.fit_intercept else gW.ravel()
 
-    def gradient_from_logits(self, theta, Z):
-        W, _ = self.split(theta)
+    def _residuals(self, Z):
         P = softmax(Z, axis=1)
         # P - Y, with P_y - 1 = -(sum of the other classes' probabilities): exact in the
         # tail where P_y rounds to 1 (the same care as the binary residual).
@@ -276,9 +278,25 @@ class MultinomialObjective:
         R[self._rows, self.y] = -_complement(P)[self._rows, self.y]
         with np.errstate(under="ignore"):
             R *= self.s[:, None]
-            gW = R.T @ self.X
+        return R
+
+    def gradient_from_logits(self, theta, Z):
+        W, _ = self.split(theta)
+        R = self._residuals(Z)
+        with np.errstate(under="ignore"):
+            gW = (self.X.T @ R).T  # X' R, a sparse product when X is sparse
             gb = R.sum(axis=0)
         return self._pack(gW + self.l2 * W if self.l2 else gW, gb)
+
+    def gradient_scale_from_logits(self, theta, Z):
+        r"""Size of the terms of the gradient: :math:`\max_{ij}|\tilde x_{ij}|\,
+        \max_k\frac1S\sum_i s_i|P_{ik} - Y_{ik}| + \lambda_2\max|W|` (see the binary
+        `BinaryObjective.gradient_scale_from_logits`)."""
+        W, _ = self.split(theta)
+        with np.errstate(under="ignore"):
+            r_abs = float(np.max(np.abs(self._residuals(Z)).sum(axis=0)))
+        penalty = self.l2 * float(np.max(np.abs(W), initial=0.0)) if self.l2 else 0.0
+        return self._x_max * r_abs + penalty
 
     def hessp_from_probabilities(self, P, v):
         V, vb = self.split(v)
@@ -288,19 +306,22 @@ class MultinomialObjective:
             # with 1 - P_k and the sum over the other classes formed without cancellation.
             M = P * (_complement(P) * D - _sum_of_others(P * D))
             M *= self.s[:, None]
-            hW = M.T @ self.X
+            hW = (self.X.T @ M).T
             hb = M.sum(axis=0)
         return self._pack(hW + self.l2 * V if self.l2 else hW, hb)
 
     def _hessian_diagonal(self, P):
         with np.errstate(under="ignore"):
             h = self.s[:, None] * P * _complement(P)  # P_k (1 - P_k), (n, K)
-            dW = h.T @ (self.X * self.X) + self.l2
+            dW = column_sq_sum(self.X, h).T + self.l2
             return self._pack(dW, h.sum(axis=0))
 
     def hessian(self, theta):
         P = softmax(self.logits(theta), axis=1)
-        Xt = np.column_stack([self.X, np.ones(len(self.X))]) if self.fit_intercept else self.X
+        Xt = self.X
+        if self.fit_intercept:
+            ones = np.ones((Xt.shape[0], 1))
+            Xt = sp.hstack([Xt, ones], format="csr") if is_sparse(Xt) else np.hstack([Xt, ones])
         K, d, p = self.n_classes, self.n_features, Xt.shape[1]
         blocks = np.empty((K, p, K, p))
         complement = _complement(P)  # 1 - P_k, without cancellation
@@ -308,7 +329,8 @@ class MultinomialObjective:
             for m in range(k, K):
                 with np.errstate(under="ignore"):
                     h = self.s * P[:, k] * (complement[:, k] if k == m else -P[:, m])
-                    blocks[k, :, m, :] = Xt.T @ (h[:, None] * Xt)
+                    block = Xt.T @ scale_rows(Xt, h)
+                    blocks[k, :, m, :] = block.toarray() if is_sparse(block) else block
                 blocks[m, :, k, :] = blocks[k, :, m, :].T
         for k in range(K):
             blocks[k, np.arange(d), k, np.arange(d)] += self.l2
@@ -330,33 +352,19 @@ class MultinomialObjective:
         r"""Approximately solve :math:`H\Delta = -g` by preconditioned conjugate gradients.
 
         Truncated Newton: CG stops when the residual falls below
-        :math:`\eta\lVert g\rVert` with :math:`\eta = \min(1/2, \sqrt{\lVert g\rVert})`
-        (Eisenstat & Walker), which keeps Newton's superlinear convergence
+        :math:`\eta\lVert g\rVert_2` with
+        :math:`\eta = \min(1/2, \sqrt{\lVert g\rVert_\infty/\tau})` (Eisenstat & Walker;
+        :math:`\tau` from `gradient_scale_from_logits`, so the same at any C), which
+        keeps Newton's superlinear convergence
         without ever forming the :math:`(Kd)^2` Hessian. Jacobi
         preconditioning makes CG insensitive to feature scales.
         """
         P = softmax(Z, axis=1)
         diag = self._hessian_diagonal(P)
         diag = np.where(diag > 1e-12 * diag.max(), diag, 1.0)
-        g_norm = np.linalg.norm(gradient)
-        target = min(0.5, np.sqrt(g_norm)) * g_norm
-        x = np.zeros_like(gradient)
-        r = -gradient.copy()
-        zvec = r / diag
-        p = zvec.copy()
-        rz = r @ zvec
-        for _ in range(max(2 * self.n_params, 50)):
-            Hp = self.hessp_from_probabilities(P, p)
-            curvature = p @ Hp
-            if curvature <= 1e-300:  # direction in the null space: stop
-                break
-            alpha = rz / curvature
-            x += alpha * p
-            r -= alpha * Hp
-            if np.linalg.norm(r) <= target:
-                break
-            zvec = r / diag
-            rz_new = r @ zvec
-            p = zvec + (rz_new / rz) * p
-            rz = rz_new
+        tau = self.gradient_scale_from_logits(theta, Z)
+        g_max = float(np.max(np.abs(gradient)))
+        eta = min(0.5, np.sqrt(g_max / tau)) if tau > 0 else 0.5
+        x = preconditioned_cg(lambda v: self.hessp_from_probabilities(P, v), diag, -gradient,
+                              eta * np.linalg.norm(gradient), max(2 * self.n_params, 50))
         return x if np.any(x) else -gradient / diag

@@ -16,6 +16,7 @@ x~_i' (beta_{y_i} - beta_k) >= 0 for every k != y_i.
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
 __all__ = ["find_separating_direction"]
 
@@ -25,6 +26,15 @@ _LP_THRESHOLD = 1e-6
 
 
 def _scaled_design(X, fit_intercept):
+    if sp.issparse(X):  # kept sparse: HiGHS takes a sparse constraint matrix
+        X = sp.csr_array(X, dtype=np.float64)
+        scale = np.asarray(abs(X).max(axis=0).toarray()).ravel()
+        scale[scale == 0] = 1.0
+        Xs = X @ sp.diags_array(1.0 / scale)
+        if fit_intercept:
+            Xs = sp.hstack([Xs, np.ones((Xs.shape[0], 1))], format="csr")
+            scale = np.append(scale, 1.0)
+        return Xs, scale
     X = np.asarray(X, dtype=np.float64)
     scale = np.max(np.abs(X), axis=0)
     scale[scale == 0] = 1.0
@@ -60,10 +70,14 @@ def find_separating_direction(X, y_index, n_classes=2, fit_intercept=True, sampl
     y_index = np.asarray(y_index)
     keep = np.ones(len(y_index), dtype=bool) if sample_weight is None else (
         np.asarray(sample_weight) > 0)
-    Xs, scale = _scaled_design(np.asarray(X)[keep], fit_intercept)
+    Xs, scale = _scaled_design(X[keep] if sp.issparse(X) else np.asarray(X)[keep],
+                               fit_intercept)
     yk = y_index[keep]
     n, p = Xs.shape
-    if n_classes == 2:
+    if sp.issparse(Xs):
+        A = _sparse_constraints(Xs, yk, n_classes)
+        n_vars = A.shape[1]
+    elif n_classes == 2:
         A = (2.0 * yk - 1.0)[:, None] * Xs  # rows q_i x~_i
         n_vars = p
     else:
@@ -77,9 +91,24 @@ def find_separating_direction(X, y_index, n_classes=2, fit_intercept=True, sampl
             block[:, k] -= Xs[idx]
             rows.append(block.reshape(idx.size, n_vars))
         A = np.vstack(rows)
-    res = linprog(-A.sum(axis=0), A_ub=-A, b_ub=np.zeros(len(A)),
+    res = linprog(-np.asarray(A.sum(axis=0)).ravel(), A_ub=-A, b_ub=np.zeros(A.shape[0]),
                   bounds=[(-1.0, 1.0)] * n_vars, method="highs")
     if res.status != 0 or -res.fun <= _LP_THRESHOLD * max(1.0, n / 100):
         return None
     beta = res.x.reshape(-1, p) / scale
     return beta[0] if n_classes == 2 else beta
+
+
+def _sparse_constraints(Xs, yk, n_classes):
+    """The LP's rows for a sparse scaled design, as a sparse matrix (same rows as dense)."""
+    if n_classes == 2:
+        return sp.csr_array(sp.diags_array(2.0 * yk - 1.0) @ Xs)
+    rows = []
+    for k in range(n_classes):
+        for c in range(n_classes):
+            idx = np.flatnonzero(yk == c) if c != k else np.empty(0, dtype=int)
+            if idx.size:
+                sign = np.zeros((1, n_classes))
+                sign[0, c], sign[0, k] = 1.0, -1.0  # x~_i (beta_c - beta_k), c = y_i
+                rows.append(sp.kron(sign, Xs[idx], format="csr"))
+    return sp.vstack(rows, format="csr")

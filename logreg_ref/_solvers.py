@@ -21,7 +21,8 @@ import numpy as np
 from ._binary import BinaryObjective
 from .exceptions import ConvergenceWarning
 
-__all__ = ["SolverResult", "elastic_net_solve", "gradient_descent", "newton", "newton_solve"]
+__all__ = ["SolverResult", "elastic_net_solve", "gradient_descent", "is_stationary", "newton",
+           "newton_solve", "stationarity"]
 
 _ARMIJO_SIGMA = 1e-4
 _MAX_HALVINGS = 40
@@ -40,13 +41,17 @@ class SolverResult:
     n_iter : int
         Iterations taken (Newton steps, or gradient steps).
     converged : bool
-        Whether the stopping rule (gradient max-norm <= tol, or the KKT
-        residual for L1) was met.
+        Whether the stopping rule (see `newton_solve`; for L1 the KKT
+        residual, relative in the same way) was met.
     loss_history : ndarray
         Objective value (mean form, penalty included) at the start and after
         every iteration: ``len(loss_history) == n_iter + 1``.
     grad_max : float
         Final gradient max-norm (KKT residual for L1 and elastic net).
+    grad_scale : float
+        Scale :math:`\tau` of the terms that make up the gradient at the end
+        (see `newton_solve`); the stopping test is
+        ``grad_max <= tol * min(1, grad_scale)``.
     """
 
     theta: np.ndarray
@@ -54,6 +59,24 @@ class SolverResult:
     converged: bool
     loss_history: np.ndarray = field(repr=False)
     grad_max: float
+    grad_scale: float = np.inf
+
+
+def stationarity(objective, theta, z, g):
+    r"""Return :math:`(\lVert\nabla F\rVert_\infty, \tau)`: the gradient and its terms' scale.
+
+    :math:`\tau` is ``objective.gradient_scale_from_logits(theta, z)``, a bound on the
+    terms that sum to each gradient component (+inf for an objective that does not
+    provide it, which leaves the absolute test alone). See `newton_solve`.
+    """
+    scale = getattr(objective, "gradient_scale_from_logits", None)
+    tau = float(scale(theta, z)) if scale is not None else np.inf
+    return float(np.max(np.abs(g), initial=0.0)), tau
+
+
+def is_stationary(g_max, tau, tol):
+    r"""The stopping test: :math:`\lVert\nabla F\rVert_\infty \le \mathrm{tol}\,\min(1, \tau)`."""
+    return g_max <= tol * min(1.0, tau)
 
 
 def newton_solve(objective, theta0, *, tol=1e-10, max_iter=100):
@@ -64,45 +87,69 @@ def newton_solve(objective, theta0, *, tol=1e-10, max_iter=100):
     objective : object
         Provides ``logits(theta)``, ``value_from_logits(theta, z)``,
         ``gradient_from_logits(theta, z)`` and
-        ``newton_direction(theta, z, g)``. Logits must be linear in ``theta``.
+        ``newton_direction(theta, z, g)``, and optionally
+        ``gradient_scale_from_logits(theta, z)``. Logits must be linear in ``theta``.
     theta0 : ndarray
         Starting point.
     tol : float, default=1e-10
-        Stop when :math:`\lVert\nabla F\rVert_\infty \le` `tol`.
+        Stop when :math:`\lVert\nabla F\rVert_\infty \le \mathrm{tol}\cdot\min(1, \tau)`
+        (see Notes).
     max_iter : int, default=100
         Maximum number of Newton steps.
 
     Returns
     -------
     SolverResult
+        ``converged`` says whether the stopping test holds at ``theta``.
 
     Notes
     -----
-    Each step solves :math:`H\Delta = -\nabla F` and backtracks
+    **Stopping rule.** :math:`F` is the mean-form objective, the problem as posed
+    (:math:`C\sum_i s_i\ell_i + \tfrac12\lVert w\rVert^2`) divided by :math:`CS`.
+    Each component of its gradient is a sum of terms (one per sample, plus the
+    penalty's) that cancel at the optimum; :math:`\tau` bounds their size
+    (``gradient_scale_from_logits``). The test asks for both
+
+    * :math:`\lVert\nabla F\rVert_\infty \le \mathrm{tol}`, the absolute test on
+      the mean form (what `tol` meant before), and
+    * :math:`\lVert\nabla F\rVert_\infty \le \mathrm{tol}\cdot\tau`, a KKT
+      residual relative to the scale of the objective's terms, unchanged when C,
+      the features or the weights are rescaled.
+
+    The second matters for a huge C on separable data: every term is then of
+    order :math:`1/C`, so the absolute test alone is met at once, far from the
+    optimum (issue 16: at C=1e12 it stopped at twice the optimal objective).
+
+    **Steps.** Each step solves :math:`H\Delta = -\nabla F` and backtracks
     :math:`t \leftarrow t/2` until the Armijo condition
     :math:`F(\theta + t\Delta) \le F(\theta) + 10^{-4}\,t\,\nabla F^\top\Delta`
     holds. Because the logits are linear in :math:`\theta`, a trial point
     costs no matrix product: :math:`z(\theta + t\Delta) = z(\theta) + t\,z(\Delta)`
     (with the intercept part of :math:`z(\Delta)` included). Close to the
     optimum :math:`F` changes by less than its rounding error; a step is then
-    accepted when it leaves :math:`F` unchanged to rounding and reduces the
-    gradient, which is what convergence there means.
+    accepted when it leaves :math:`F` unchanged to rounding (relative to
+    :math:`|F|`, which is tiny at a huge C) and reduces the gradient, which is
+    what convergence there means. If no step is acceptable, the solver stops;
+    it counts as converged only if the Newton decrement
+    :math:`-\nabla F^\top\Delta` is at most :math:`16\varepsilon|F|`, i.e. :math:`F` is
+    optimal to its own rounding error (`_optimal_to_rounding`), and otherwise
+    ``converged`` is False.
     """
     theta = np.array(theta0, dtype=np.float64)
     z = objective.logits(theta)
     f = objective.value_from_logits(theta, z)
     g = objective.gradient_from_logits(theta, z)
     history = [f]
-    converged = False
     n_iter = 0
-    for n_iter in range(1, max_iter + 1):
-        if np.max(np.abs(g)) <= tol:
-            n_iter -= 1
-            converged = True
+    at_float_limit = False
+    while n_iter < max_iter:
+        g_max, tau = stationarity(objective, theta, z, g)
+        if is_stationary(g_max, tau, tol):
             break
         step = objective.newton_direction(theta, z, g)
         slope = float(g @ step)
-        if not slope < 0:  # not a descent direction (numerical breakdown): use -g
+        newton_step = slope < 0
+        if not newton_step:  # not a descent direction (numerical breakdown): use -g
             step = -g
             slope = -float(g @ g)
         dz = objective.logits(step)  # logits are linear in theta
@@ -114,25 +161,37 @@ def newton_solve(objective, theta0, *, tol=1e-10, max_iter=100):
             if f_new <= f + _ARMIJO_SIGMA * t * slope:
                 g_new = objective.gradient_from_logits(theta_new, z_new)
                 break
-            if abs(f_new - f) <= 8 * _EPS * max(abs(f), 1.0):
+            if abs(f_new - f) <= 8 * _EPS * abs(f):
                 g_new = objective.gradient_from_logits(theta_new, z_new)
-                if np.max(np.abs(g_new)) < np.max(np.abs(g)):
+                if np.max(np.abs(g_new)) < g_max:
                     break
             t *= 0.5
         else:  # no acceptable step: we are at the limit of float64 precision
-            history.append(f)
+            at_float_limit = newton_step and _optimal_to_rounding(-slope, f)
             break
         theta, z, f, g = theta_new, z_new, f_new, g_new
         history.append(f)
-    else:
-        converged = bool(np.max(np.abs(g)) <= tol)
-    return SolverResult(theta, n_iter, converged, np.asarray(history), float(np.max(np.abs(g))))
+        n_iter += 1
+    g_max, tau = stationarity(objective, theta, z, g)
+    converged = is_stationary(g_max, tau, tol) or at_float_limit
+    return SolverResult(theta, n_iter, converged, np.asarray(history), g_max, tau)
+
+
+def _optimal_to_rounding(predicted_decrease, f):
+    r"""Whether a model's predicted decrease is below what float64 can resolve in :math:`F`.
+
+    The Newton decrement :math:`-\nabla F^\top\Delta \approx 2\,(F - F^*)`; when it is at
+    most :math:`16\varepsilon|F|`, :math:`F` is optimal to its own rounding error, and a
+    smaller gradient cannot be certified by any decrease of :math:`F`.
+    """
+    return predicted_decrease <= 16 * _EPS * abs(f)
 
 
 def _binary_objective(X, y, C, sample_weight, fit_intercept, l1_ratio=0.0):
     s = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
-    l2 = 0.0 if np.isinf(C) else (1.0 - l1_ratio) / (C * s.sum())
-    l1 = 0.0 if np.isinf(C) else l1_ratio / (C * s.sum())
+    # / C / S, not / (C * S): the product overflows for C near 1e308.
+    l2 = 0.0 if np.isinf(C) else (1.0 - l1_ratio) / C / s.sum()
+    l1 = 0.0 if np.isinf(C) else l1_ratio / C / s.sum()
     return BinaryObjective(X, y, s, l2=l2, fit_intercept=fit_intercept), l1
 
 
@@ -230,7 +289,7 @@ def gradient_descent(X, y, *, C=np.inf, step_size=None, sample_weight=None, fit_
     return SolverResult(theta, n_iter, grad_max <= tol, np.asarray(history), grad_max)
 
 
-def elastic_net_solve(objective, l1, theta0=None, *, tol=1e-10, max_iter=100):
+def elastic_net_solve(objective, l1, theta0=None, *, tol=1e-10, max_iter=100, warn=True):
     r"""Minimise :math:`F(w, b) + \lambda_1 \lVert w\rVert_1` (L1 or elastic net).
 
     Parameters
@@ -243,9 +302,14 @@ def elastic_net_solve(objective, l1, theta0=None, *, tol=1e-10, max_iter=100):
     theta0 : ndarray, optional
         Starting point (default zero).
     tol : float, default=1e-10
-        Stop when the KKT residual (see Notes) is at most `tol`.
+        Stop when the KKT residual (see Notes) is at most
+        :math:`\mathrm{tol}\cdot\min(1, \tau + \lambda_1)`, with :math:`\tau` the
+        scale of the smooth gradient's terms (relative, as in `newton_solve`).
     max_iter : int, default=100
         Maximum number of proximal Newton steps.
+    warn : bool, default=True
+        Raise `ConvergenceWarning` when the test is not met
+        (`LogisticRegression` passes False and words its own warning).
 
     Returns
     -------
@@ -271,7 +335,9 @@ def elastic_net_solve(objective, l1, theta0=None, *, tol=1e-10, max_iter=100):
     exactly, by a feature-sign (active-set) search that produces exact zeros,
     then backtracks on the true objective. Near the solution the signs settle
     and the steps are Newton steps on the non-zeros, which is why the KKT
-    residual reaches ~1e-12.
+    residual reaches ~1e-12. If no step decreases the objective any more, the
+    fit counts as converged only when the model's predicted decrease is below
+    float64's resolution of the objective (as in `newton_solve`).
     """
     d, n_params = objective.n_features_total, objective.n_params
     theta = np.zeros(n_params) if theta0 is None else np.array(theta0, dtype=float)
@@ -281,8 +347,10 @@ def elastic_net_solve(objective, l1, theta0=None, *, tol=1e-10, max_iter=100):
 
     f = penalised(theta)
     history = [f]
-    n_iter, residual = 0, kkt_residual(objective, l1, theta)
-    while residual > tol and n_iter < max_iter:
+    n_iter = 0
+    at_float_limit = False
+    residual, tau = _kkt_stationarity(objective, l1, theta)
+    while not is_stationary(residual, tau, tol) and n_iter < max_iter:
         g = objective.gradient(theta)
         H = objective.hessian(theta)
         step = _l1_quadratic_step(theta, g, H, l1, d)
@@ -290,7 +358,8 @@ def elastic_net_solve(objective, l1, theta0=None, *, tol=1e-10, max_iter=100):
         l1_now = l1 * np.abs(theta[:d]).sum()
         model_decrease = g @ step + l1 * np.abs(theta[:d] + step[:d]).sum() - l1_now
         if not model_decrease < 0:
-            break  # no descent left at float64 precision
+            at_float_limit = True  # no descent left at float64 precision
+            break
         t = 1.0
         for _ in range(_MAX_HALVINGS):
             f_new = penalised(theta + t * step)
@@ -300,19 +369,28 @@ def elastic_net_solve(objective, l1, theta0=None, *, tol=1e-10, max_iter=100):
                 break
             t *= 0.5
         else:
+            at_float_limit = _optimal_to_rounding(-model_decrease, f)
             break
         theta = theta + t * step
         f = f_new
         history.append(f)
         n_iter += 1
-        residual = kkt_residual(objective, l1, theta)
-    converged = residual <= tol
-    if not converged and residual > 1e-8:
+        residual, tau = _kkt_stationarity(objective, l1, theta)
+    converged = is_stationary(residual, tau, tol) or at_float_limit
+    if warn and not converged:
         warnings.warn(
             f"The L1/elastic-net solver stopped after {n_iter} iterations with KKT residual "
-            f"{residual:.2e} > tol={tol:g}; increase max_iter or standardise the features.",
-            ConvergenceWarning, stacklevel=3)
-    return SolverResult(theta, n_iter, converged, np.asarray(history), residual)
+            f"{residual:.2e} > tol={tol:g} (times min(1, scale of the gradient's terms) = "
+            f"{min(1.0, tau):.2e}); increase max_iter or standardise the features.",
+            ConvergenceWarning, stacklevel=2)
+    return SolverResult(theta, n_iter, converged, np.asarray(history), residual, tau)
+
+
+def _kkt_stationarity(objective, l1, theta):
+    """KKT residual and the scale of its terms (the smooth gradient's, plus lambda_1)."""
+    z = objective.logits(theta)
+    _, tau = stationarity(objective, theta, z, objective.gradient_from_logits(theta, z))
+    return kkt_residual(objective, l1, theta), tau + l1
 
 
 def _l1_quadratic_step(theta, g, H, l1, d):
