@@ -13,7 +13,8 @@ documented:
   minimising scikit-learn's objective to a gradient max-norm of 1e-10;
 * submodules `metrics` (scikit-learn's metric names and conventions, exact
   log-loss from logits), `decisions` (expected cost and threshold choice) and
-  `interpret` (standard errors, odds ratios, marginal effects).
+  `interpret` (standard errors, odds ratios, marginal effects; multinomial
+  coefficients against a base class).
 """
 
 # One version for the whole distribution: pyproject.toml's, read by logreg_course.

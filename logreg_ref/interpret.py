@@ -1,6 +1,6 @@
-r"""Reading a fitted binary logistic regression: standard errors, odds ratios, marginal effects.
+r"""Reading a fitted logistic regression: standard errors, odds ratios, marginal effects.
 
-Everything here starts from a fitted binary `LogisticRegression` and the data
+Everything here starts from a fitted `LogisticRegression` and the data
 ``X`` (and sample weights ``s``, if any) it was fitted on. Notation, with the
 intercept last as everywhere in `logreg_ref`:
 
@@ -57,8 +57,47 @@ the posterior covariance under the prior :math:`w \sim N(0, C I)` (flat on
 :math:`b`). An L1 or elastic-net penalty (``l1_ratio > 0``) has no Hessian at
 the zero coefficients it produces, so those fits raise `ValueError`.
 
+**Multinomial models** (three or more classes, or any model whose ``coef_``
+has one row per class). Softmax probabilities do not change when the same
+vector is added to every row of :math:`[W, b]`, so only differences between
+classes are identified; inference is reported against a **base** class
+:math:`r` (Stata's ``mlogit``, statsmodels' ``MNLogit``):
+
+.. math:: \beta_k = \tilde w_k - \tilde w_r, \qquad k \ne r, \qquad
+          \tilde w_k = [w_k, b_k],
+
+a :math:`(K-1) \times p` array (:math:`p` features, intercept last). Its
+entry :math:`\beta_{kj}` is the change in the log relative risk
+:math:`\log(P_k / P_r)` per unit of feature :math:`j`, and
+:math:`e^{\beta_{kj}}` the relative-risk ratio (Stata's ``rrr``). In this
+parametrisation the logits are :math:`Z_{ik} = \tilde x_i^\top\beta_k`
+(:math:`Z_{ir} = 0`), and the negative log-likelihood
+:math:`\sum_i s_i [\operatorname{lse}(Z_i) - Z_{i y_i}]` has Hessian with
+blocks
+
+.. math:: I_{kl} = \tilde X^\top \operatorname{diag}\bigl(s \odot P_k(\delta_{kl}
+          - P_l)\bigr)\tilde X, \qquad k, l \ne r,
+
+again free of ``y``; the covariance is :math:`I^{-1}`, ordered class by class
+(``classes_`` order without the base), features then intercept within a
+class: Stata's ``e(V)`` and statsmodels' ``cov_params()`` order. The default
+base is ``classes_[0]``, as in statsmodels and as for a binary model (whose
+coefficients are those of ``classes_[1]`` against ``classes_[0]``); Stata's
+``mlogit`` defaults to the most frequent outcome, which these functions
+cannot see without ``y``: pass ``base=`` that label to reproduce it.
+Marginal effects of multinomial models are not implemented.
+
+With a finite ``C`` the penalty :math:`\lVert W\rVert_F^2/(2C)` acts on all
+:math:`K` symmetric rows, not on the differences, so the penalised Laplace
+covariance is computed in the symmetric parametrisation (its Hessian
+:math:`I^{\mathrm{sym}} + \operatorname{diag}(1/C)` on the weights; the
+common shift of the unpenalised intercepts is removed by fixing
+:math:`b_r = 0`) and mapped to the differences: :math:`A\,(T^\top H T)^{-1}
+A^\top` with :math:`T` dropping :math:`b_r` and :math:`A` the difference map.
+
 The functions return small frozen dataclasses of NumPy arrays (`CoefTable`,
-`MarginalEffects`), each with a pandas-free ``summary()`` string.
+`MultinomialCoefTable`, `MarginalEffects`), each with a pandas-free
+``summary()`` string.
 """
 
 from __future__ import annotations
@@ -71,11 +110,12 @@ import numpy as np
 from scipy.special import ndtr, ndtri
 
 from ._estimator import LogisticRegression
-from ._special import sigmoid
+from ._special import sigmoid, softmax
 
 __all__ = [
     "CoefTable",
     "MarginalEffects",
+    "MultinomialCoefTable",
     "PenalisedInferenceWarning",
     "coef_table",
     "covariance",
@@ -116,8 +156,9 @@ class CoefTable:
         ``coef -+ q * std_err``, :math:`q = \Phi^{-1}(1-\alpha/2)`
         (statsmodels ``conf_int(alpha)``).
     odds_ratio : ndarray of shape (k,)
-        ``exp(coef)``: the factor by which the odds of ``classes_[1]`` change
-        per unit of the feature; for the intercept, the odds at ``x = 0``.
+        ``exp(coef)``: the factor by which the odds of `outcome` against
+        `base` change per unit of the feature; for the intercept, those odds
+        at ``x = 0``.
     odds_ratio_conf_int : ndarray of shape (k, 2)
         ``exp(conf_int)``.
     cov : ndarray of shape (k, k)
@@ -126,6 +167,10 @@ class CoefTable:
         One minus the confidence level of the intervals.
     penalised : bool
         True when `cov` is the penalised (Laplace) covariance, not the Wald one.
+    outcome, base : class labels
+        The coefficients are the log-odds of `outcome` against `base`:
+        ``classes_[1]`` against ``classes_[0]`` unless ``base=classes_[1]``
+        was asked for, which flips every sign.
     """
 
     names: tuple
@@ -139,6 +184,8 @@ class CoefTable:
     cov: np.ndarray
     alpha: float
     penalised: bool = False
+    outcome: object = None
+    base: object = None
 
     def summary(self):
         """The table as text: one row per parameter, like statsmodels' ``summary()``."""
@@ -148,8 +195,85 @@ class CoefTable:
         rows = [[name, *values] for name, values in zip(self.names, np.column_stack(
             [self.coef, self.std_err, self.z, self.p_value, self.conf_int, self.odds_ratio,
              self.odds_ratio_conf_int]), strict=True)]
-        title = "Logistic regression coefficients (Wald" + (
+        title = f"Logistic regression coefficients, {self.outcome} vs base {self.base} (Wald" + (
             ", PENALISED: Laplace covariance)" if self.penalised else ")")
+        return _format_table(title, header, rows)
+
+    def __str__(self):
+        return self.summary()
+
+
+@dataclass(frozen=True)
+class MultinomialCoefTable:
+    r"""Wald inference for a multinomial model against a base class.
+
+    Row :math:`k` describes class ``classes[k]`` against `base`; column
+    :math:`j` is feature ``names[j]`` (the intercept last), as in Stata's
+    ``mlogit`` output read equation by equation. statsmodels' ``MNLogit``
+    (constant appended last, base = its first class) stores the transpose:
+    ``params``, ``bse``, ``tvalues`` and ``pvalues`` are ``coef.T``,
+    ``std_err.T``, ``z.T`` and ``p_value.T``; its ``conf_int()`` has the
+    shape of `conf_int` here.
+
+    Attributes
+    ----------
+    names : tuple of str
+        Feature names, then ``"intercept"`` when the model has one (length p).
+    classes : tuple
+        The K - 1 class labels other than `base`, in ``classes_`` order.
+    base : class label
+        The reference class, whose coefficients are fixed at zero.
+    coef : ndarray of shape (K - 1, p)
+        :math:`\beta_k = [w_k - w_r, b_k - b_r]`: log relative-risk ratios,
+        the change in :math:`\log(P_k / P_r)` per unit of each feature (for
+        the intercept, :math:`\log(P_k/P_r)` at ``x = 0``).
+    std_err, z, p_value : ndarray of shape (K - 1, p)
+        :math:`\sqrt{\operatorname{diag}\mathrm{Cov}}`, ``coef / std_err``
+        and :math:`2\Phi(-|z|)`.
+    conf_int : ndarray of shape (K - 1, p, 2)
+        ``coef -+ q * std_err``, :math:`q = \Phi^{-1}(1-\alpha/2)`.
+    relative_risk_ratio : ndarray of shape (K - 1, p)
+        ``exp(coef)`` (Stata's ``mlogit, rrr``): the factor by which
+        :math:`P_k / P_r` changes per unit of the feature.
+    relative_risk_ratio_conf_int : ndarray of shape (K - 1, p, 2)
+        ``exp(conf_int)``.
+    cov : ndarray of shape ((K - 1) p, (K - 1) p)
+        Covariance of ``coef.ravel()`` (class-major: Stata's ``e(V)`` and
+        statsmodels' ``cov_params()`` order).
+    alpha : float
+        One minus the confidence level of the intervals.
+    penalised : bool
+        True when `cov` is the penalised (Laplace) covariance, not the Wald one.
+    """
+
+    names: tuple
+    classes: tuple
+    base: object
+    coef: np.ndarray
+    std_err: np.ndarray
+    z: np.ndarray
+    p_value: np.ndarray
+    conf_int: np.ndarray
+    relative_risk_ratio: np.ndarray
+    relative_risk_ratio_conf_int: np.ndarray
+    cov: np.ndarray
+    alpha: float
+    penalised: bool = False
+
+    def summary(self):
+        """The table as text: one block of rows per non-base class, as Stata's ``mlogit``."""
+        lo, hi = _level_labels(self.alpha)
+        header = ["", "coef", "std err", "z", "P>|z|", lo, hi, "RRR", f"RRR {lo}",
+                  f"RRR {hi}"]
+        rows = []
+        for k, label in enumerate(self.classes):
+            rows.append(f"class {label}")
+            rows.extend([name, *values] for name, values in zip(self.names, np.column_stack(
+                [self.coef[k], self.std_err[k], self.z[k], self.p_value[k], self.conf_int[k],
+                 self.relative_risk_ratio[k], self.relative_risk_ratio_conf_int[k]]),
+                strict=True))
+        title = (f"Multinomial logistic regression coefficients, base class {self.base} "
+                 "(Wald" + (", PENALISED: Laplace covariance)" if self.penalised else ")"))
         return _format_table(title, header, rows)
 
     def __str__(self):
@@ -221,67 +345,91 @@ class MarginalEffects:
 
 
 # ------------------------------------------------------------------ public functions
-def covariance(model, X, *, sample_weight=None):
-    r"""Covariance of :math:`\hat\theta = [w, b]` from the observed information.
+def covariance(model, X, *, sample_weight=None, base=None):
+    r"""Covariance of the estimated parameters from the observed information.
 
     Parameters
     ----------
     model : LogisticRegression
-        A fitted binary `logreg_ref.LogisticRegression`, normally with
-        ``C=np.inf`` (see Warns for finite ``C``).
+        A fitted `logreg_ref.LogisticRegression`, binary or multinomial,
+        normally with ``C=np.inf`` (see Warns for finite ``C``).
     X : array_like of shape (n_samples, n_features)
         The data the model was fitted on.
     sample_weight : array_like of shape (n_samples,), optional
         The weights it was fitted with (frequency weights); default all ones.
+    base : class label, optional
+        The reference class, an element of ``model.classes_`` (a label, not
+        a position); default ``classes_[0]``. For a binary model
+        ``base=classes_[1]`` flips the sign of :math:`\hat\theta`, which leaves
+        the covariance unchanged.
 
     Returns
     -------
-    cov : ndarray of shape (k, k)
+    cov : ndarray of shape (p, p) or ((K - 1) p, (K - 1) p)
+        Binary: the covariance of :math:`\hat\theta = [w, b]`,
         :math:`(\tilde X^\top\operatorname{diag}(s\odot p(1-p))\tilde X + P)^{-1}`,
-        intercept last; :math:`P = 0` for ``C=np.inf``.
+        intercept last; :math:`P = 0` for ``C=np.inf``. Multinomial: the
+        covariance of the differences :math:`\beta_k = [w_k - w_r, b_k - b_r]`
+        from the base class :math:`r`, class-major (classes in ``classes_``
+        order without the base, intercept last within each), the inverse of
+        the information with blocks
+        :math:`\tilde X^\top\operatorname{diag}(s\odot P_k(\delta_{kl} - P_l))\tilde X`.
 
     Raises
     ------
     ValueError
-        Unfitted, multiclass, L1/elastic-net or class-weighted model; `X` or
-        `sample_weight` of the wrong shape or with NaN/inf; a singular
-        information matrix (collinear features).
+        Unfitted, L1/elastic-net or class-weighted model; a `base` that is not
+        one of ``model.classes_``; `X` or `sample_weight` of the wrong shape
+        or with NaN/inf; a singular information matrix (collinear features).
 
     Warns
     -----
     PenalisedInferenceWarning
         For a finite ``C`` (L2 penalty), where
         :math:`P = \operatorname{diag}(1/C, \dots, 1/C, 0)`: the inverse Hessian of
-        the penalised objective :math:`\sum_i s_i\ell_i + \lVert w\rVert^2/(2C)`.
+        the penalised objective :math:`\sum_i s_i\ell_i + \lVert w\rVert^2/(2C)`
+        (multinomial: :math:`\lVert W\rVert_F^2/(2C)` over the symmetric rows,
+        mapped to the differences; see the module notes).
 
     Notes
     -----
-    The information does not involve ``y``: for the logistic link the observed
-    and expected information coincide. It is, however, evaluated at the fitted
-    :math:`\hat\theta`, so passing data other than the training data gives a
-    matrix with no meaning; this cannot be detected without ``y``.
+    The information does not involve ``y``: for the logistic and softmax
+    links the observed and expected information coincide. It is, however,
+    evaluated at the fitted parameters, so passing data other than the
+    training data gives a matrix with no meaning; this cannot be detected
+    without ``y``.
     """
-    return _prepare(model, X, sample_weight, stacklevel=4)[4]
+    _, _, _, _, cov, _, _ = _prepare(model, X, sample_weight, base, stacklevel=4)
+    return cov
 
 
-def coef_table(model, X, *, sample_weight=None, alpha=0.05):
+def coef_table(model, X, *, sample_weight=None, alpha=0.05, base=None):
     r"""Standard errors, Wald z, p-values and intervals, and odds ratios, for every parameter.
 
     Parameters
     ----------
     model : LogisticRegression
-        A fitted binary `logreg_ref.LogisticRegression`, normally with ``C=np.inf``.
+        A fitted `logreg_ref.LogisticRegression`, binary or multinomial,
+        normally with ``C=np.inf``.
     X : array_like of shape (n_samples, n_features)
         The data the model was fitted on.
     sample_weight : array_like of shape (n_samples,), optional
         The weights it was fitted with; default all ones.
     alpha : float, default=0.05
         Intervals have confidence level ``1 - alpha``.
+    base : class label, optional
+        The reference class, an element of ``model.classes_``; default
+        ``classes_[0]`` (statsmodels' convention; Stata's ``mlogit`` defaults
+        to the most frequent outcome, so pass that label to match it). For a
+        binary model ``base=classes_[1]`` gives the log-odds of ``classes_[0]``:
+        every coefficient changes sign.
 
     Returns
     -------
-    CoefTable
-        See `CoefTable` for the fields and their statsmodels names.
+    CoefTable or MultinomialCoefTable
+        `CoefTable` for a binary model, `MultinomialCoefTable` (coefficients
+        of each other class minus those of `base`, shape (K - 1, p)) for a
+        multinomial one. See them for the fields and their statsmodels names.
 
     Raises
     ------
@@ -306,15 +454,34 @@ def coef_table(model, X, *, sample_weight=None, alpha=0.05):
     array([3.367, 0.048])
     >>> np.round(table.odds_ratio_conf_int[0], 2)  # a wide interval from 6 points
     array([ 0.56, 20.14])
+
+    Three classes: each row compares one class with the base class 0.
+
+    >>> X3 = np.array([[0.], [1.], [2.], [3.], [4.], [5.], [6.], [7.], [8.]])
+    >>> y3 = np.array([0, 1, 0, 2, 1, 0, 2, 1, 2])
+    >>> table = coef_table(LogisticRegression(C=np.inf).fit(X3, y3), X3)
+    >>> table.classes, table.base, table.coef.shape
+    ((1, 2), 0, (2, 2))
     """
     q = _quantile(alpha)
-    _, _, _, theta, cov, penalised = _prepare(model, X, sample_weight, stacklevel=4)
-    se = np.sqrt(np.diag(cov))
-    z, p_value, ci = _wald(theta, se, q)
-    return CoefTable(names=_names(model, with_intercept=True), coef=theta, std_err=se, z=z,
-                     p_value=p_value, conf_int=ci, odds_ratio=np.exp(theta),
-                     odds_ratio_conf_int=np.exp(ci), cov=cov, alpha=float(alpha),
-                     penalised=penalised)
+    _, _, _, theta, cov, penalised, labels = _prepare(model, X, sample_weight, base,
+                                                      stacklevel=4)
+    names = _names(model, with_intercept=True)
+    if theta.ndim == 1:
+        se = np.sqrt(np.diag(cov))
+        z, p_value, ci = _wald(theta, se, q)
+        return CoefTable(names=names, coef=theta, std_err=se, z=z, p_value=p_value,
+                         conf_int=ci, odds_ratio=np.exp(theta), odds_ratio_conf_int=np.exp(ci),
+                         cov=cov, alpha=float(alpha), penalised=penalised,
+                         outcome=labels[0][0], base=labels[1])
+    se = np.sqrt(np.diag(cov)).reshape(theta.shape)
+    z, p_value, ci = _wald(theta.ravel(), se.ravel(), q)
+    ci = ci.reshape(*theta.shape, 2)
+    return MultinomialCoefTable(
+        names=names, classes=labels[0], base=labels[1], coef=theta, std_err=se,
+        z=z.reshape(theta.shape), p_value=p_value.reshape(theta.shape), conf_int=ci,
+        relative_risk_ratio=np.exp(theta), relative_risk_ratio_conf_int=np.exp(ci), cov=cov,
+        alpha=float(alpha), penalised=penalised)
 
 
 def marginal_effects(model, X, *, at="overall", dummy=False, sample_weight=None, alpha=0.05):
@@ -361,7 +528,8 @@ def marginal_effects(model, X, *, at="overall", dummy=False, sample_weight=None,
     if not isinstance(at, str) or at not in _AT:
         raise ValueError(f"at must be one of {_AT}; got at={at!r}.")
     q = _quantile(alpha)
-    X, s, Xt, theta, cov_theta, penalised = _prepare(model, X, sample_weight, stacklevel=4)
+    X, s, Xt, theta, cov_theta, penalised, _ = _prepare(model, X, sample_weight, None,
+                                                        stacklevel=4, multinomial=False)
     discrete = _dummy_columns(X[s > 0]) if dummy else np.zeros(X.shape[1], dtype=bool)
     effect, jac = _effects_and_jacobian(theta, Xt, s / s.sum(), at, discrete)
     cov = jac @ cov_theta @ jac.T
@@ -374,11 +542,20 @@ def marginal_effects(model, X, *, at="overall", dummy=False, sample_weight=None,
 
 
 # ------------------------------------------------------------------ the computations
-def _prepare(model, X, sample_weight, stacklevel):
-    """Validate; return (X, s, X~, theta, cov, penalised)."""
-    penalised = _check_model(model, stacklevel=stacklevel)
+def _prepare(model, X, sample_weight, base, stacklevel, multinomial=True):
+    """Validate; return (X, s, X~, theta, cov, penalised, (outcome labels, base label)).
+
+    theta is [w, b] (binary) or the (K - 1, p) differences from the base class.
+    """
+    penalised = _check_model(model, stacklevel=stacklevel, multinomial=multinomial)
     X, s = _validate(model, X, sample_weight)
     Xt = _design(X, model.fit_intercept)
+    r = _base_index(model, base)
+    labels = model.classes_.tolist()
+    outcomes = tuple(label for k, label in enumerate(labels) if k != r)
+    if model.coef_.shape[0] > 1:
+        theta, cov = _multinomial_covariance(model, Xt, s, r, penalised)
+        return X, s, Xt, theta, cov, penalised, (outcomes, labels[r])
     theta = _theta(model)
     z = Xt @ theta
     h = sigmoid(z) * sigmoid(-z)  # p(1 - p) without the cancellation of 1 - p
@@ -387,18 +564,88 @@ def _prepare(model, X, sample_weight, stacklevel):
         # Test the rank on sqrt(s h) X~ (condition number cond(X~), not its square):
         # with collinear features Cholesky of `info` may fail or may "succeed" with a
         # rounding-error pivot and standard errors of 1e13, depending on the last bit.
-        rank = np.linalg.matrix_rank(np.sqrt(s * h)[:, None] * Xt)
-        if rank < Xt.shape[1]:
-            raise ValueError(
-                f"The information matrix X~^T diag(s p(1-p)) X~ has rank {rank} < "
-                f"{Xt.shape[1]} parameters: the features are collinear (or the fitted "
-                "probabilities are 0 or 1), so the coefficients are not identified and have "
-                "no finite standard errors. Drop redundant features.")
+        _check_rank(np.sqrt(s * h)[:, None] * Xt, "The information matrix X~^T diag(s "
+                    "p(1-p)) X~", "parameters")
     if penalised:
         penalty = np.full(Xt.shape[1], 1.0 / float(model.C))
         if model.fit_intercept:
             penalty[-1] = 0.0  # the intercept is never penalised
         info = info + np.diag(penalty)
+    cov = _inverse_spd(info)
+    # base = classes_[1]: the log-odds of classes_[0] are -theta (Jacobian -I, same cov)
+    return X, s, Xt, (-theta if r == 1 else theta), cov, penalised, (outcomes, labels[r])
+
+
+def _multinomial_covariance(model, Xt, s, r, penalised):
+    """Differences from base class r, shape (K - 1, p), and their covariance.
+
+    The information is assembled in the symmetric parametrisation, one
+    (p, p) block per pair of classes, then restricted to coordinates that
+    leave no direction of constant likelihood: without a penalty, the rows of
+    the classes k != r (the base row fixed at 0 is the usual baseline
+    parametrisation); with an L2 penalty, every weight (the penalty pins their
+    common shift) and every intercept but b_r. The difference map then gives
+    the covariance of beta_k = [w_k, b_k] - [w_r, b_r].
+    """
+    W = np.asarray(model.coef_, dtype=np.float64)
+    if model.fit_intercept:
+        W = np.column_stack([W, np.asarray(model.intercept_, dtype=np.float64)])
+    K, p = W.shape
+    P = softmax(Xt @ W.T, axis=1)
+    others = _sum_of_others(P)  # 1 - P_k without the cancellation of 1 - P_k
+    blocks = np.empty((K, p, K, p))
+    with np.errstate(under="ignore"):  # far-off classes: subnormal products are right
+        for k in range(K):
+            for m in range(k, K):
+                h = s * P[:, k] * (others[:, k] if m == k else -P[:, m])
+                blocks[k, :, m, :] = Xt.T @ (h[:, None] * Xt)
+                blocks[m, :, k, :] = blocks[k, :, m, :].T
+    info = blocks.reshape(K * p, K * p)
+    index = np.arange(K * p).reshape(K, p)
+    if penalised:
+        n_w = p - model.fit_intercept
+        info = info + np.diag(np.tile(np.r_[np.full(n_w, 1.0 / float(model.C)),
+                                            np.zeros(p - n_w)], K))
+        free = np.ones(K * p, dtype=bool)
+        if model.fit_intercept:
+            free[index[r, -1]] = False
+    else:
+        # P_k > 0 for every finite logit, so the information (a sum of Kronecker
+        # products of positive definite (K-1)x(K-1) matrices with x~ x~^T) is
+        # nonsingular exactly when X~ has full column rank on the weighted rows.
+        _check_rank(np.sqrt(s)[:, None] * Xt, "The design matrix X~ (rows of positive "
+                    "weight)", "columns, so the information matrix of the differences")
+        free = np.ones(K * p, dtype=bool)
+        free[index[r]] = False
+    # Difference map A: beta_kj = theta_kj - theta_rj, as a matrix on all K p coordinates.
+    rows = [k for k in range(K) if k != r]
+    A = np.zeros(((K - 1) * p, K * p))
+    for i, k in enumerate(rows):
+        A[i * p:(i + 1) * p, index[k]] = np.eye(p)
+        A[i * p:(i + 1) * p, index[r]] -= np.eye(p)
+    # Unpenalised, A restricted to the free coordinates is the identity.
+    B = A[:, free] @ _inverse_spd(info[np.ix_(free, free)], factor_only=True).T
+    cov = B @ B.T
+    return W[rows] - W[r], 0.5 * (cov + cov.T)
+
+
+def _sum_of_others(P):
+    """B[:, k] = sum over m != k of P[:, m]: 1 - P_k, exact when P_k rounds to 1."""
+    K = P.shape[1]
+    return np.column_stack([P[:, np.arange(K) != k].sum(axis=1) for k in range(K)])
+
+
+def _check_rank(M, what, of_what):
+    rank = np.linalg.matrix_rank(M)
+    if rank < M.shape[1]:
+        raise ValueError(
+            f"{what} has rank {rank} < {M.shape[1]} {of_what}: the features are collinear "
+            "(or the fitted probabilities are 0 or 1), so the coefficients are not "
+            "identified and have no finite standard errors. Drop redundant features.")
+
+
+def _inverse_spd(info, factor_only=False):
+    """info^{-1} = L^{-T} L^{-1} from Cholesky (built so, exactly symmetric); or L^{-1}."""
     try:
         L = np.linalg.cholesky(info)
     except np.linalg.LinAlgError:
@@ -406,9 +653,8 @@ def _prepare(model, X, sample_weight, stacklevel):
             "The information matrix is not numerically positive definite, so the "
             "coefficients have no finite standard errors. Drop redundant features or "
             "standardise them.") from None
-    # cov = info^{-1} = L^{-T} L^{-1}; built this way it is exactly symmetric.
     L_inv = np.linalg.solve(L, np.eye(L.shape[0]))
-    return X, s, Xt, theta, L_inv.T @ L_inv, penalised
+    return L_inv if factor_only else L_inv.T @ L_inv
 
 
 def _effects_and_jacobian(theta, Xt, omega, at, discrete):
@@ -479,8 +725,8 @@ def _quantile(alpha):
 
 
 # ------------------------------------------------------------------ validation
-def _check_model(model, stacklevel):
-    """Check the model is a fitted binary LogisticRegression; return True if penalised."""
+def _check_model(model, stacklevel, multinomial=True):
+    """Check the model is a fitted LogisticRegression; return True if penalised."""
     if not isinstance(model, LogisticRegression):
         raise ValueError("model must be a fitted logreg_ref.LogisticRegression; got an "
                          f"object of type {type(model).__name__}.")
@@ -488,11 +734,18 @@ def _check_model(model, stacklevel):
         raise ValueError("This LogisticRegression is not fitted yet: call fit(X, y) on the "
                          "data first, then pass the same X here.")
     n_classes = len(model.classes_)
-    if n_classes != 2 or model.coef_.shape[0] != 1:
+    n_rows = model.coef_.shape[0]
+    # Binary fits have one row of coefficients (classes_[1] vs classes_[0]); multinomial
+    # ones a row per class (a two-class softmax model, K = 2 rows, is accepted too).
+    if not (n_classes == 2 and n_rows == 1) and not (n_classes >= 2 and n_rows == n_classes):
+        raise ValueError(f"The model has {n_classes} classes but coef_ of shape "
+                         f"{model.coef_.shape}: expected (1, d) or ({n_classes}, d).")
+    if n_rows > 1 and not multinomial:
         raise ValueError(
-            "logreg_ref.interpret handles binary models only; this model has "
-            f"{n_classes} classes ({list(model.classes_)}) and coef_ of shape "
-            f"{model.coef_.shape}.")
+            "marginal_effects handles binary models only; this model has "
+            f"{n_classes} classes ({model.classes_.tolist()}). Marginal effects of a "
+            "multinomial model (one per class and feature) are not implemented; "
+            "coef_table and covariance do handle it, against a base class.")
     if model.class_weight is not None:
         raise ValueError(
             f"The model was fitted with class_weight={model.class_weight!r}, which is not "
@@ -514,6 +767,31 @@ def _check_model(model, stacklevel):
         "covariance under the prior w ~ N(0, C I)). Fit with C=np.inf for Wald inference.",
         PenalisedInferenceWarning, stacklevel=stacklevel)
     return True
+
+
+def _base_index(model, base):
+    """Position in classes_ of the label `base` (None: classes_[0])."""
+    if base is None:
+        return 0
+    labels = model.classes_.tolist()
+    if np.ndim(base) == 0:
+        base_value = base.item() if isinstance(base, np.generic) else base
+        for k, label in enumerate(labels):
+            if _same_label(label, base_value):
+                return k
+    raise ValueError(
+        f"base={base!r} is not one of the model's classes {labels}: pass a class label "
+        "(an element of classes_), not a position.")
+
+
+def _same_label(label, value):
+    # Numbers match by value (base=0 finds the label 0.0 of a float y); anything else,
+    # and bool (True is not the label 1), must match in type as well.
+    def is_number(v):
+        return isinstance(v, numbers.Real) and not isinstance(v, bool)
+    if is_number(label) and is_number(value):
+        return label == value
+    return type(label) is type(value) and label == value
 
 
 def _validate(model, X, sample_weight):
@@ -549,9 +827,14 @@ def _level_labels(alpha):
 
 
 def _format_table(title, header, rows):
-    width = max(12, *(len(str(r[0])) for r in rows))
+    """Rows are [name, *numbers]; a plain string is a group heading, printed as it is."""
+    width = max(12, *(len(str(r[0])) for r in rows if not isinstance(r, str)))
     lines = [title, f"{header[0]:<{width}}" + "".join(f"{h:>12}" for h in header[1:])]
     lines.append("-" * len(lines[1]))
-    for name, *values in rows:
+    for row in rows:
+        if isinstance(row, str):
+            lines.append(row)
+            continue
+        name, *values = row
         lines.append(f"{name:<{width}}" + "".join(f"{v:>12.4g}" for v in values))
     return "\n".join(lines)
