@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._design import as_design, column_sq_sum, gram, is_sparse, max_abs, preconditioned_cg
+from ._design import as_design, column_sq_sum, gram, inexact_newton_step, is_sparse, max_abs
 
 __all__ = [
     "BinaryObjective",
@@ -359,14 +359,9 @@ class BinaryObjective:
         if self.uses_exact_hessian():
             return solve_positive_definite(self.hessian_from_logits(z), -gradient)
         h = self._curvature(z)
-        diag = self._hessian_diagonal(h)
-        diag = np.where(diag > 1e-12 * diag.max(), diag, 1.0)  # Jacobi; zeros would divide
-        tau = self.gradient_scale_from_logits(theta, z)
-        g_max = float(np.max(np.abs(gradient)))
-        eta = min(0.5, np.sqrt(g_max / tau)) if tau > 0 else 0.5
-        step = preconditioned_cg(lambda v: self.hessp_from_curvature(h, v), diag, -gradient,
-                                 eta * np.linalg.norm(gradient), max(2 * self.n_params, 50))
-        return step if np.any(step) else -gradient / diag
+        return inexact_newton_step(lambda v: self.hessp_from_curvature(h, v),
+                                   self._hessian_diagonal(h), gradient,
+                                   self.gradient_scale_from_logits(theta, z), self.n_params)
 
 
 #: Largest number of parameters for which the binary Newton step factors the dense

@@ -16,8 +16,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["as_design", "column_sq_sum", "gram", "is_sparse", "max_abs", "preconditioned_cg",
-           "scale_rows"]
+__all__ = ["as_design", "column_sq_sum", "gram", "inexact_newton_step", "is_sparse", "max_abs",
+           "preconditioned_cg", "scale_rows"]
 
 
 def is_sparse(X):
@@ -123,3 +123,38 @@ def preconditioned_cg(hessp, diag, rhs, target, max_iter):
         p = z + (rz_new / rz) * p
         rz = rz_new
     return x
+
+
+def inexact_newton_step(hessp, diag, gradient, tau, n_params):
+    r"""A truncated Newton step: :math:`H s = -g` solved by `preconditioned_cg` to a tolerance.
+
+    CG stops once the residual is at most :math:`\eta\lVert g\rVert_2` with
+    :math:`\eta = \min(1/2, \sqrt{\lVert g\rVert_\infty/\tau})` (Eisenstat & Walker),
+    where :math:`\tau > 0` is the scale of the terms that sum to the gradient: the steps
+    become exact Newton steps as the fit converges, at any C.
+
+    Parameters
+    ----------
+    hessp : callable
+        ``hessp(v)`` returns :math:`Hv`.
+    diag : ndarray
+        The diagonal of H (Jacobi preconditioner); entries below ``1e-12`` of its largest
+        are replaced by 1, since zeros would divide.
+    gradient : ndarray
+        :math:`g`.
+    tau : float
+        The gradient's scale (0 when unknown: then :math:`\eta = 1/2`).
+    n_params : int
+        At most ``max(2 n_params, 50)`` CG iterations.
+
+    Returns
+    -------
+    ndarray
+        The step; :math:`-g / \operatorname{diag}(H)` if CG could not take one.
+    """
+    diag = np.where(diag > 1e-12 * diag.max(), diag, 1.0)
+    g_max = float(np.max(np.abs(gradient)))
+    eta = min(0.5, np.sqrt(g_max / tau)) if tau > 0 else 0.5
+    step = preconditioned_cg(hessp, diag, -gradient, eta * np.linalg.norm(gradient),
+                             max(2 * n_params, 50))
+    return step if np.any(step) else -gradient / diag

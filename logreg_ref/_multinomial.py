@@ -23,7 +23,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._binary import _weighted_sum
-from ._design import as_design, column_sq_sum, is_sparse, max_abs, preconditioned_cg, scale_rows
+from ._design import as_design, column_sq_sum, inexact_newton_step, is_sparse, max_abs, scale_rows
 from ._special import _shift_by_max, softmax
 
 __all__ = [
@@ -360,11 +360,6 @@ class MultinomialObjective:
         preconditioning makes CG insensitive to feature scales.
         """
         P = softmax(Z, axis=1)
-        diag = self._hessian_diagonal(P)
-        diag = np.where(diag > 1e-12 * diag.max(), diag, 1.0)
-        tau = self.gradient_scale_from_logits(theta, Z)
-        g_max = float(np.max(np.abs(gradient)))
-        eta = min(0.5, np.sqrt(g_max / tau)) if tau > 0 else 0.5
-        x = preconditioned_cg(lambda v: self.hessp_from_probabilities(P, v), diag, -gradient,
-                              eta * np.linalg.norm(gradient), max(2 * self.n_params, 50))
-        return x if np.any(x) else -gradient / diag
+        return inexact_newton_step(lambda v: self.hessp_from_probabilities(P, v),
+                                   self._hessian_diagonal(P), gradient,
+                                   self.gradient_scale_from_logits(theta, Z), self.n_params)
