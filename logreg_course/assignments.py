@@ -112,7 +112,7 @@ def release_all(repo: Path = REPO) -> list[Path]:
     for aid in available(repo):
         paths.append(release(aid, repo))
         if Path(repo).resolve() == REPO:
-            standins.write(aid, repo)
+            standins.write(aid, source_notebook(aid, repo))
     return paths
 
 

@@ -103,19 +103,18 @@ def upstream(order, functions) -> tuple[str, ...]:
 
 # --- generation (maintainers: `make exercises`) ----------------------------------------------
 
-def generate(assignment_id: str, repo=None) -> str:
-    """The stand-in module for `assignment_id`, from its source notebook's answer cells.
+def generate(assignment_id: str, notebook) -> str:
+    """The stand-in module for `assignment_id`, from the answer cells of its source
+    `notebook` (a path: ``assignments.source_notebook(assignment_id)``).
 
     The module is the grading spec's preamble (the setup cell's helpers) followed by
     every solution cell in notebook order, without the solution markers.
     """
     import nbformat
 
-    from ...assignments import REPO, source_notebook
     from ..specs import get_spec
 
-    nb = nbformat.read(str(source_notebook(assignment_id, REPO if repo is None else repo)),
-                       as_version=4)
+    nb = nbformat.read(str(notebook), as_version=4)
     parts = [f'"""Stand-ins for {assignment_id}: its solutions, generated from '
              f"solutions/{assignment_id}/{assignment_id}.ipynb.\n\n"
              "Do not edit: ``make exercises`` writes this file (see "
@@ -129,10 +128,11 @@ def generate(assignment_id: str, repo=None) -> str:
     return "\n\n".join(parts)
 
 
-def write(assignment_id: str, repo=None):
-    """Write the generated stand-in module of `assignment_id`; return its path."""
+def write(assignment_id: str, notebook):
+    """Write the stand-in module of `assignment_id` generated from its source `notebook`;
+    return its path."""
     from pathlib import Path
 
     path = Path(__file__).with_name(f"{_name(assignment_id)}.py")
-    path.write_text(generate(assignment_id, repo), encoding="utf-8")
+    path.write_text(generate(assignment_id, notebook), encoding="utf-8")
     return path
