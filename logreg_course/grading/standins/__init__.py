@@ -22,7 +22,8 @@ imported but executed from their source under the file name
 ``<course stand-in: ID>`` (`load`): code in the course's package counts as a
 forbidden call when a learner's function reaches it, these do not.
 
-Only the standard library and numpy are needed here (the sandbox imports it).
+Only the standard library, numpy and the specs' module names are needed here (the sandbox
+imports it).
 """
 
 from __future__ import annotations
@@ -32,17 +33,10 @@ import importlib
 import importlib.resources
 import re
 
-__all__ = ["generate", "graded_order", "load", "module", "source", "upstream", "write"]
+# MODULES: assignment id -> module name; a stand-in module is named as its assignment's spec.
+from ..specs import MODULES, get_spec
 
-#: Assignment id -> module name (the same names as the grading specs).
-MODULES = {
-    "01-sigmoid": "sigmoid",
-    "02-log-odds": "log_odds",
-    "03-maximum-likelihood": "maximum_likelihood",
-    "04-thresholds": "thresholds",
-    "05-regularisation": "regularisation",
-    "06-softmax": "softmax",
-}
+__all__ = ["generate", "graded_order", "load", "module", "source", "upstream", "write"]
 
 _SOLUTION_MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)
 
@@ -111,8 +105,6 @@ def generate(assignment_id: str, notebook) -> str:
     every solution cell in notebook order, without the solution markers.
     """
     import nbformat
-
-    from ..specs import get_spec
 
     nb = nbformat.read(str(notebook), as_version=4)
     parts = [f'"""Stand-ins for {assignment_id}: its solutions, generated from '
