@@ -1,4 +1,4 @@
-"""JupyterLab in a temporary folder, and Debian's Chromium to drive it (browser tests).
+"""JupyterLab in a temporary folder, for the browser tests (Chromium: `_chromium`).
 
 Shared by the formgrader test (``tests/grading_cli/test_cli_formgrader.py``) and the
 learner's-view test (``tests/test_learner_browser.py``): `jupyterlab` starts
@@ -21,9 +21,6 @@ from pathlib import Path
 import pytest
 
 BIN = Path(sys.executable).parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 def free_port() -> int:

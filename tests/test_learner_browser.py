@@ -17,7 +17,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from _jupyterlab import CHROMIUM, CHROMIUM_ARGS, jupyterlab
+from _chromium import CHROMIUM_ARGS, chromium_executable
+from _jupyterlab import jupyterlab
 from grading_corpus import solution_code
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -39,12 +40,11 @@ def lab(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Debian's Chromium is needed at {CHROMIUM}: run `make sysdeps` as root")
+    executable = chromium_executable()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=str(executable), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 

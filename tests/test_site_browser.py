@@ -13,15 +13,13 @@ or fails saying how to install it: it never skips.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
 from _booksite import ROOT, html_pages
+from _chromium import CHROMIUM_ARGS, chromium_executable
 from scipy.special import expit
 from sklearn.metrics import (
     accuracy_score,
@@ -33,21 +31,7 @@ from sklearn.metrics import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.book, pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
 SCREENSHOTS = ROOT / "_build" / "screenshots"
-
-
-def chromium_executable():
-    """Debian's Chromium; installed on the spot when possible, else a clear failure."""
-    if not CHROMIUM.exists() and os.geteuid() == 0 and shutil.which("apt-get"):
-        subprocess.run(["bash", str(ROOT / "scripts" / "ensure-system-deps.sh")], check=False)
-    if not CHROMIUM.exists():
-        pytest.fail("Debian's Chromium is needed at /usr/bin/chromium for the browser checks. "
-                    "Install it with `sudo apt-get install chromium` (or run `make sysdeps` "
-                    "as root), then run the tests again.")
-    return CHROMIUM
 
 
 @pytest.fixture(scope="session")
@@ -64,8 +48,8 @@ def browser():
     with sync_playwright() as p:
         # Playwright hides scrollbars by default; a reader's desktop browser shows them,
         # and the clipping test measures whether a wide box shows one.
-        browser = p.chromium.launch(executable_path=str(executable), headless=True, args=FLAGS,
-                                    ignore_default_args=["--hide-scrollbars"])
+        browser = p.chromium.launch(executable_path=str(executable), headless=True,
+                                    args=CHROMIUM_ARGS, ignore_default_args=["--hide-scrollbars"])
         yield browser
         browser.close()
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import time
 
 import pytest
+from _chromium import CHROMIUM_ARGS, chromium_executable
 from _cli_helpers import ASSIGNMENT, gradebook
-from _jupyterlab import CHROMIUM, CHROMIUM_ARGS, jupyterlab
+from _jupyterlab import jupyterlab
 
 pytestmark = pytest.mark.browser
 
@@ -30,7 +31,8 @@ def test_manual_grade_in_formgrader_reaches_the_gradebook(lab):
     url, token, root = lab
     student = "h-partial"
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=str(chromium_executable()),
+                                    args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         page.goto(f"{url}/lab?token={token}")
         page.wait_for_selector("#jp-main-dock-panel", timeout=90_000)
