@@ -2,7 +2,8 @@
 
 `chromium_executable` returns its path, installing it on the spot when the tests run as
 root with apt-get (as `make sysdeps` does), else fails the test saying how to install it.
-`CHROMIUM_ARGS` are the flags every browser test launches it with.
+`CHROMIUM_ARGS` are the flags every browser test launches it with; `launch` starts it
+from the test process's one Playwright driver (the `playwright_driver` fixture of conftest.py).
 """
 
 from __future__ import annotations
@@ -29,3 +30,9 @@ def chromium_executable() -> Path:
                     "Install it with `sudo apt-get install chromium` (or run `make sysdeps` "
                     "as root), then run the tests again.")
     return CHROMIUM
+
+
+def launch(driver, **options):
+    """Debian's Chromium, headless, started from `driver` (the session's `playwright_driver`)."""
+    return driver.chromium.launch(executable_path=str(chromium_executable()), headless=True,
+                                  args=CHROMIUM_ARGS, **options)

@@ -108,6 +108,21 @@ def pytest_xdist_make_scheduler(config, log):
 
 
 @pytest.fixture(scope="session")
+def playwright_driver():
+    """Playwright's synchronous driver, one per test process.
+
+    A second ``sync_playwright()`` opened while another is still open in the same process
+    fails ("using Playwright Sync API inside the asyncio loop"), and pytest-xdist may run the
+    site's, the learner's and the formgrader's browser tests in one process; so they all
+    launch Chromium from this one driver (``_chromium.launch``).
+    """
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
 def breast_cancer():
     from sklearn.datasets import load_breast_cancer
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from _chromium import CHROMIUM_ARGS, chromium_executable
+from _chromium import launch
 from _jupyterlab import jupyterlab
 from grading_corpus import solution_code
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -39,14 +39,10 @@ def lab(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    executable = chromium_executable()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(executable), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+def browser(playwright_driver):
+    browser = launch(playwright_driver)
+    yield browser
+    browser.close()
 
 
 def _index(nb, grade_id):

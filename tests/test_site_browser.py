@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import numpy as np
 import pytest
 from _booksite import ROOT, html_pages
-from _chromium import CHROMIUM_ARGS, chromium_executable
+from _chromium import launch
 from scipy.special import expit
 from sklearn.metrics import (
     accuracy_score,
@@ -41,17 +41,12 @@ def site(served_book):
 
 
 @pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    executable = chromium_executable()
-    with sync_playwright() as p:
-        # Playwright hides scrollbars by default; a reader's desktop browser shows them,
-        # and the clipping test measures whether a wide box shows one.
-        browser = p.chromium.launch(executable_path=str(executable), headless=True,
-                                    args=CHROMIUM_ARGS, ignore_default_args=["--hide-scrollbars"])
-        yield browser
-        browser.close()
+def browser(playwright_driver):
+    # Playwright hides scrollbars by default; a reader's desktop browser shows them,
+    # and the clipping test measures whether a wide box shows one.
+    browser = launch(playwright_driver, ignore_default_args=["--hide-scrollbars"])
+    yield browser
+    browser.close()
 
 
 def open_page(browser, url, problems, width=1280):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from _chromium import CHROMIUM_ARGS, chromium_executable
+from _chromium import launch
 from _cli_helpers import ASSIGNMENT, gradebook
 from _jupyterlab import jupyterlab
 
@@ -25,14 +25,11 @@ def lab(graded_class, tmp_path):
         yield url, token, root
 
 
-def test_manual_grade_in_formgrader_reaches_the_gradebook(lab):
-    from playwright.sync_api import sync_playwright
-
+def test_manual_grade_in_formgrader_reaches_the_gradebook(lab, playwright_driver):
     url, token, root = lab
     student = "h-partial"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(chromium_executable()),
-                                    args=CHROMIUM_ARGS)
+    browser = launch(playwright_driver)
+    try:
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         page.goto(f"{url}/lab?token={token}")
         page.wait_for_selector("#jp-main-dock-panel", timeout=90_000)
@@ -68,6 +65,7 @@ def test_manual_grade_in_formgrader_reaches_the_gradebook(lab):
             if found[0] == 1.5 and found[1]:
                 break
             time.sleep(0.3)
+    finally:
         browser.close()
     assert found == (1.5, "Right about the overflow; say why exp(z)/(1+exp(z)) gives nan.")
     with gradebook(root) as gb:
