@@ -232,6 +232,41 @@ def test_a_caught_interrupt_is_still_no_answer(monkeypatch):
     assert report.cells["predict_default"].undecided
 
 
+IGNORING_SIGINT = """
+import signal, sys
+signal.signal(signal.SIGINT, signal.SIG_IGN)  # as a shell script's background job starts
+from logreg_course.grading import recheck
+recheck.BUDGET_FLOOR = 1.0
+report = recheck.recheck_notebook(sys.argv[1], "01-sigmoid",
+                                  kernel_seconds={"learner": 0.1, "predict_default": 0.1})
+print(repr((report.cell_errors, report.problems)))
+"""
+
+
+def test_an_endless_loop_is_stopped_even_when_the_grader_ignores_sigint(tmp_path):
+    """A grader started with SIGINT ignored (a background job of a shell script) passes
+    that on to the runner, whose watchdog interrupts with SIGINT: the runner must take
+    SIGINT back, or a top-level endless loop runs until the runner's CPU limit (seen: a
+    test run's re-check spinning for 14 minutes)."""
+    import subprocess
+    import sys
+
+    code = ("def predict(X, w, b, threshold=0.5):\n"
+            "    return (predict_proba(X, w, b) >= threshold).astype(int)\n\n\n"
+            "while True:\n    pass\n")
+    path = tmp_path / "loop.ipynb"
+    nbformat.write(_predict_case("loop", code), str(path))
+    try:
+        proc = subprocess.run([sys.executable, "-c", IGNORING_SIGINT, str(path)],
+                              capture_output=True, text=True, timeout=90)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the re-check of an endless loop did not end within 90 s")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    cell_errors, problems = eval(proc.stdout.strip().splitlines()[-1])
+    assert any("a statement ran longer than 1 s" in e for e in cell_errors), cell_errors
+    assert not problems, problems
+
+
 def test_memory_shortage_is_no_answer_but_a_raised_memory_error_is_a_verdict():
     hog = ("def predict(X, w, b, threshold=0.5):\n    keep = []\n    while True:\n"
            "        keep.append(np.ones(10_000_000))\n")

@@ -32,12 +32,14 @@ from __future__ import annotations
 import ast
 import json
 import os
+import signal
 import sys
 import threading
 import time
 
 import numpy as np
 
+from ..lifetime import die_with_parent
 from . import values
 from .calls import Call, Monitor, call_learner, stdlib_and_numpy_dirs
 from .policy import FORBIDDEN_PACKAGES, Policy
@@ -161,6 +163,12 @@ def _limit_self(argv) -> None:
 
 
 def main(argv=None) -> None:
+    # a grading worker killed mid-run must not leave its re-check computing for minutes
+    die_with_parent()
+    # The watchdog's `interrupt_main` does nothing while SIGINT is ignored, and a process
+    # started with SIGINT ignored keeps it so (a shell script's background job, nohup'd or
+    # service-run graders): an endless loop would then run until the CPU limit.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     _limit_self(sys.argv[1:] if argv is None else argv)
     job = json.loads(sys.stdin.read())
     sys.stdin.close()

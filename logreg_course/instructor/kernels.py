@@ -36,6 +36,7 @@ import sys
 import threading
 import time
 
+from ..lifetime import die_with_parent
 from . import sandbox
 
 __all__ = ["KernelFactory", "configure", "factory"]  # + SandboxedKernelManager (lazy)
@@ -115,7 +116,7 @@ def _spawn(request) -> dict:
         try:
             os.close(read_end)
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-            _die_with_parent()
+            die_with_parent()
             os.setsid()
             log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
             null = os.open(os.devnull, os.O_RDONLY)
@@ -153,18 +154,9 @@ def _spawn(request) -> dict:
     return {"error": line or "the sandboxed kernel did not start (no report in 30 s)"}
 
 
-def _die_with_parent():
-    try:
-        import ctypes
-
-        ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
 def serve(preload) -> int:
     """The factory's main loop: one JSON request per line on stdin, one reply per line."""
-    _die_with_parent()  # the worker was killed: so are the factory and its kernels
+    die_with_parent()  # the worker was killed: so are the factory and its kernels
     out = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # stray prints from imports go to stderr, never into the protocol
     failed = _preload([*BASE_PRELOAD, *preload])

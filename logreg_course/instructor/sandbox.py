@@ -50,6 +50,8 @@ import signal
 import sys
 from dataclasses import asdict, dataclass, field
 
+from ..lifetime import die_with_parent
+
 __all__ = ["SandboxPlan", "enter", "plan_for", "probe", "run_command"]
 
 # mount(2) flags and friends (linux/mount.h, linux/sched.h)
@@ -344,6 +346,9 @@ def enter(plan: SandboxPlan, report_pid=None) -> None:
         os.setgroups([])
         os.setresgid(plan.gid, plan.gid, plan.gid)
         os.setresuid(plan.uid, plan.uid, plan.uid)
+        # the change of user cleared the parent-death signal (`lifetime`): arm it again,
+        # or a kernel or re-check whose waiting parent is killed runs on as an orphan
+        die_with_parent()
     else:  # lock every mount: a nested user namespace cannot unmount or remount them
         _unshare(CLONE_NEWUSER | CLONE_NEWNS)
     os.chdir(plan.cwd)
@@ -499,6 +504,7 @@ def main(argv=None) -> int:
     check.add_argument("--course", default=os.getcwd())
     args = parser.parse_args(argv)
     if args.command == "run":
+        die_with_parent()  # the grader that started us was killed: so is what we run
         with open(args.plan) as f:
             plan = SandboxPlan.from_json(f.read())
         cmd = args.argv[1:] if args.argv[:1] == ["--"] else args.argv
