@@ -6,7 +6,9 @@ course      the course root, its nbgrader configuration and folders
 release     ``nbgrader generate_assignment`` + the book's copy of the student version
 collect     an LMS download or folders of submissions -> ``submitted/`` (+ the LMS's ids)
 names       recognising renamed notebooks ("01-sigmoid (1).ipynb", "Copy of ...")
-grade       the parallel grading engine (workers, progress, ledger, time limits)
+grade       the parallel grading engine (worker processes, progress, ledger, time limits)
+worker      one grading worker: a submission through pre-flight, scan, autograde, re-check
+distributed the same worker on a Dask cluster; the driver alone writes the gradebook
 preflight   check and repair one submission before nbgrader sees it
 kernels     a per-worker factory of pre-imported, sandboxed kernels (fork)
 sandbox     Linux namespaces, a whitelisted read-only root, ``nobody``, limits

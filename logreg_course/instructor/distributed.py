@@ -2,7 +2,7 @@
 
 ``logreg-course grade A --scheduler ADDRESS`` sends each submission, as bytes,
 to Dask workers on other machines. A worker grades it exactly as
-``--jobs N`` does on one machine (`grade._Worker`: pre-flight, scan,
+``--jobs N`` does on one machine (`worker.GradingWorker`: pre-flight, scan,
 nbgrader's autograde in a sandboxed forked kernel, the out-of-kernel re-check),
 but against a private scratch copy of the course (the source notebooks and
 ``nbgrader_config.py`` travel with the work; its gradebook is a throw-away
@@ -69,7 +69,7 @@ class Bundle:
     assignment: str
     sources: dict  # notebook name -> bytes of the source notebook
     config_text: str  # the course's nbgrader_config.py
-    opts: dict  # the worker options of `grade._Worker`
+    opts: dict  # the options of `worker.GradingWorker`
     preload: list
     sandbox: str  # "auto", "require" or "off"
     fingerprint: str
@@ -91,7 +91,7 @@ class VersionMismatch(RuntimeError):
 
 # --- the worker side -----------------------------------------------------------------------
 
-_WORKERS: dict = {}  # bundle key -> (grade._Worker, scratch folder)
+_WORKERS: dict = {}  # bundle key -> (worker.GradingWorker, scratch folder)
 _LOCK = threading.Lock()
 
 
@@ -103,12 +103,15 @@ def _worker_for(bundle: Bundle):
         import warnings
 
         from .course import InstructorCourse
-        from .grade import _sandbox_mode, _Worker, ensure_released
+        from .worker import GradingWorker, ensure_released, sandbox_mode, scratch_folder
 
         warnings.filterwarnings("ignore", module="nbgrader")  # SQLAlchemy notes from nbgrader
         warnings.filterwarnings("ignore", message=".*not in session.*")
 
-        scratch = Path(tempfile.mkdtemp(prefix="lrc-dask-"))
+        # in the Dask worker's own folder, which Dask removes when the worker closes (and
+        # cleans up after a worker that was killed)
+        scratch = Path(tempfile.mkdtemp(prefix="lrc-dask-", dir=_worker_folder()))
+        worker_scratch = scratch_folder("lrc-dask-w-", near=_worker_folder())
         root = scratch / "course"
         (root / "solutions" / bundle.assignment).mkdir(parents=True)
         (root / "nbgrader_config.py").write_text(bundle.config_text)
@@ -117,8 +120,9 @@ def _worker_for(bundle: Bundle):
         db = f"sqlite:///{root / 'gradebook.db'}"
         course = InstructorCourse(root, db)
         ensure_released(course, bundle.assignment, lambda m: None)
-        worker = _Worker(str(root), db, bundle.assignment, bundle.opts, bundle.preload)
-        mode, description = _sandbox_mode(course, bundle.sandbox, lambda m: None)
+        worker = GradingWorker(str(root), db, bundle.assignment, bundle.opts, bundle.preload,
+                               scratch=worker_scratch)
+        mode, description = sandbox_mode(course, bundle.sandbox, lambda m: None)
         worker.setup(mode)
         worker.sandbox_description = description
         _WORKERS[bundle.key] = (worker, scratch)
@@ -131,7 +135,7 @@ def grade_remote(job: dict, bundle: Bundle) -> dict:
     `job` holds ``student``, ``files`` ({relative path: bytes}) and ``previous``
     (its last ledger entry, or None).
     """
-    from . import grade
+    from .worker import grade_one
 
     if fingerprint() != bundle.fingerprint:
         raise VersionMismatch(f"this worker runs course {fingerprint()}, the driver "
@@ -149,7 +153,7 @@ def grade_remote(job: dict, bundle: Bundle) -> dict:
             path.write_bytes(data)
     t0 = time.perf_counter()
     try:
-        res = grade._grade_one(worker, student, job.get("previous"), keep_for_driver=True)
+        res = grade_one(worker, student, job.get("previous"), keep_for_driver=True)
     except Exception as exc:
         import traceback
 
@@ -166,6 +170,16 @@ def grade_remote(job: dict, bundle: Bundle) -> dict:
             if path.exists():
                 res["_autograded"][name] = path.read_bytes()
     return res
+
+
+def _worker_folder() -> str | None:
+    """The Dask worker's local directory (None outside a Dask worker: the system's)."""
+    try:
+        from distributed import get_worker
+
+        return get_worker().local_directory
+    except (ImportError, ValueError):
+        return None
 
 
 def _worker_name() -> str:
@@ -206,7 +220,7 @@ def run_on_cluster(course, assignment, todo, previous, opts, preload, record, pr
     from distributed import as_completed
 
     from . import preflight
-    from .grade import record_remote
+    from .worker import record_remote
 
     mine = fingerprint()
     client = _connect(scheduler, _security(tls))

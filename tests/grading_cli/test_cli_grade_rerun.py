@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 from _cli_helpers import (
@@ -105,13 +108,17 @@ def _alive(pid):
         return False
 
 
-def test_killed_run_then_rerun_loses_and_doubles_nothing(tmp_path, notebooks):
+def test_killed_run_then_rerun_loses_and_doubles_nothing(tmp_path, notebooks, request):
     source, student = notebooks
     root = make_course(tmp_path / "course")
     subs = make_class(source, student, n=8, seed=3)
     submit(root, {s: ({f"{ASSIGNMENT}.ipynb": __import__("nbformat").writes(nb).encode()}, k)
                   for s, (nb, k) in subs.items()})
-    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}")
+    # a temporary folder of its own, to see what the killed run leaves there (short: the
+    # kernels' sockets live in it)
+    tmp = Path(tempfile.mkdtemp(prefix="lrc-t-", dir="/tmp"))
+    request.addfinalizer(lambda: shutil.rmtree(tmp, ignore_errors=True))
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}", TMPDIR=str(tmp))
     proc = subprocess.Popen([str(BIN / "logreg-course"), "grade", ASSIGNMENT, "--course",
                              str(root), "--jobs", "2", "--no-progress"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
@@ -133,9 +140,12 @@ def test_killed_run_then_rerun_loses_and_doubles_nothing(tmp_path, notebooks):
     while any(_alive(p) for p in helpers) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not [p for p in helpers if _alive(p)], "processes outlived the killed command"
+    assert list(tmp.glob("lrc-worker-*")), "the killed run left no scratch folder to sweep"
 
     second = run_cli("grade", ASSIGNMENT, "--course", root, "--jobs", "2", "--no-progress",
-                     check=0)
+                     check=0, env={"TMPDIR": str(tmp)})
+    # the rerun removes the killed run's scratch folders, and its own
+    assert not list(tmp.glob("lrc-worker-*")), sorted(p.name for p in tmp.iterdir())
     assert f"{len(first)} unchanged since they were graded: skipped" in second.stderr
     final = ledger(root)
     assert set(final) == set(subs)

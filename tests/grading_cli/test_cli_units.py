@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import shutil
 import subprocess
 import sys
 import warnings
@@ -288,3 +289,31 @@ def test_user_namespace_mode_hides_the_course_too(tmp_path):
     found = json.loads(proc.stdout.split("PROBE ", 1)[1])
     assert not found["secret_visible"] and not found["network"]
     assert not found["root_writable"] and found["processes"] <= 2
+
+
+def test_a_worker_scratch_folder_fits_the_kernels_sockets(tmp_path, monkeypatch):
+    """The kernels' ZeroMQ sockets live in a worker's scratch folder and a Unix socket's
+    path has at most 107 bytes: under a long TMPDIR (seen: pytest's own temporary folders)
+    the folder goes to /tmp instead, and a short TMPDIR is kept."""
+    import tempfile
+
+    from logreg_course.instructor.worker import scratch_folder
+
+    longest_socket = "/kernels/k99999/conn/ipc-99999"
+    deep = tmp_path / ("d" * 60) / "tmp"
+    deep.mkdir(parents=True)
+    monkeypatch.setattr(tempfile, "tempdir", str(deep))
+    folder = scratch_folder("lrc-worker-123456-")
+    try:
+        assert not folder.startswith(str(deep)) and os.path.dirname(folder) == "/tmp"
+        assert len(folder + longest_socket) <= 107
+    finally:
+        os.rmdir(folder)
+    short = tempfile.mkdtemp(prefix="t-", dir="/tmp")
+    monkeypatch.setattr(tempfile, "tempdir", short)
+    try:
+        folder = scratch_folder("lrc-worker-123456-")
+        assert os.path.dirname(folder) == short
+        assert len(folder + longest_socket) <= 107
+    finally:
+        shutil.rmtree(short)
