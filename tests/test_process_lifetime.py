@@ -152,3 +152,28 @@ def test_a_recheck_runner_dies_with_the_process_that_started_it(tmp_path):
     finally:
         launcher.kill()
     assert not left, f"the re-check runner outlived the process that started it: {left}"
+
+
+CHILD_OF_PID_1 = '''
+import os, subprocess, sys
+assert os.getpid() == 1, os.getpid()  # the grader, as a container's first process
+child = ("from logreg_course.lifetime import die_with_parent; "
+         "print(die_with_parent(), flush=True); print('alive')")
+sys.exit(subprocess.run([sys.executable, "-c", child]).returncode)
+'''
+
+
+def test_a_helper_of_a_grader_that_is_process_1_lives(tmp_path):
+    """In a container the grader may be process 1: its helpers' parent is then 1, which is
+    no sign that the parent died (they exited at once when that was the test)."""
+    import shutil
+
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        pytest.fail("util-linux's unshare is needed for this test (apt-get install util-linux)")
+    as_root = [] if os.geteuid() == 0 else ["--map-root-user"]
+    proc = subprocess.run([unshare, *as_root, "--pid", "--fork", "--mount-proc",
+                           sys.executable, "-c", CHILD_OF_PID_1],
+                          capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split() == ["True", "alive"], proc.stdout
