@@ -19,6 +19,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from _sandbox import working_probe
 from grading_corpus import Case, build
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
@@ -82,14 +83,7 @@ def _gone_after_kill(launcher, predicate, seconds=15.0) -> list[int]:
 
 def _modes(tmp_path):
     """The sandbox mode this machine allows, and user namespaces too when we are root."""
-    from logreg_course.instructor.sandbox import probe
-
-    secret = tmp_path / "course" / "gradebook.db"
-    secret.parent.mkdir()
-    secret.write_text("hidden")
-    result = probe(str(secret), str(tmp_path))
-    if not result.ok:
-        pytest.fail(f"the sandbox does not work on this machine: {result.reason}")
+    result, _ = working_probe(tmp_path)
     return [result.mode] + (["userns"] if os.geteuid() == 0 else [])
 
 

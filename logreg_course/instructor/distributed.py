@@ -110,8 +110,9 @@ def _worker_for(bundle: Bundle):
 
         # in the Dask worker's own folder, which Dask removes when the worker closes (and
         # cleans up after a worker that was killed)
-        scratch = Path(tempfile.mkdtemp(prefix="lrc-dask-", dir=_worker_folder()))
-        worker_scratch = scratch_folder("lrc-dask-w-", near=_worker_folder())
+        folder = _worker_folder()
+        scratch = Path(tempfile.mkdtemp(prefix="lrc-dask-", dir=folder))
+        worker_scratch = scratch_folder("lrc-dask-w-", near=folder)
         root = scratch / "course"
         (root / "solutions" / bundle.assignment).mkdir(parents=True)
         (root / "nbgrader_config.py").write_text(bundle.config_text)

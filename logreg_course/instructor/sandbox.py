@@ -60,7 +60,7 @@ MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
 MNT_DETACH = 2
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
-PR_SET_NO_NEW_PRIVS, PR_SET_PDEATHSIG = 38, 1
+PR_SET_NO_NEW_PRIVS = 38
 _SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "riscv64": 41, "ppc64le": 203, "s390x": 217}
 
 NOBODY = 65534
@@ -319,7 +319,7 @@ def enter(plan: SandboxPlan, report_pid=None) -> None:
             report_pid(child)
         _wait_and_exit(child)
     # --- the child: process 1 of the new PID namespace -------------------------------------
-    _lib().prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # the waiting parent died: stop
+    die_with_parent()  # the waiting parent died: stop
     new = plan.newroot
     _mount("proc", new + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     os.chdir(new)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import ast
 import os
-import shutil
 import sys
 import tempfile
 import time
@@ -120,9 +119,13 @@ def scratch_folder(prefix: str, near: str | None = None) -> str:
 # --- one worker ----------------------------------------------------------------------------
 
 class GradingWorker:
-    """Everything one worker process holds for the whole run."""
+    """Everything one worker process holds for the whole run.
 
-    def __init__(self, root, db_url, assignment, opts, preload, scratch=None):
+    `scratch` (from `scratch_folder`) holds the kernels' sockets and the re-check's sandbox
+    plan; the driver that made it removes it, even when it has to kill this process.
+    """
+
+    def __init__(self, root, db_url, assignment, opts, preload, scratch):
         from nbconvert.preprocessors import ClearMetadataPreprocessor
         from nbgrader.preprocessors import AssignLatePenalties, IgnorePattern, LimitOutput
 
@@ -134,11 +137,7 @@ class GradingWorker:
         self.course = InstructorCourse(root, db_url)
         self.assignment = assignment
         self.opts = opts
-        # the driver's scratch folder (it removes it even when it has to kill this process),
-        # or one of our own that `close` removes
-        self.own_scratch = scratch is None
-        self.scratch = scratch or scratch_folder("lrc-worker-")
-        os.makedirs(self.scratch, exist_ok=True)
+        self.scratch = scratch
         limits = {"as": opts["memory"], "nproc": 1024, "fsize": 64 << 20, "cpu": 900,
                   "nofile": 1024}
         from ..assignments import REPO
@@ -221,8 +220,6 @@ class GradingWorker:
     def close(self):
         if self.factory is not None:
             self.factory.close()
-        if self.own_scratch:
-            shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 def _manual_state(gb, assignment, notebook, student):

@@ -15,6 +15,7 @@ import zipfile
 import nbformat
 import pytest
 from _cli_helpers import ASSIGNMENT, REPO, make_course
+from _sandbox import course_secret, working_probe
 
 from logreg_course.instructor import scan
 from logreg_course.instructor.collect import collect
@@ -238,14 +239,9 @@ def test_ledger_survives_a_torn_line(tmp_path):
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux namespaces")
 def test_sandbox_shows_only_what_python_needs(tmp_path):
-    from logreg_course.instructor.sandbox import plan_for, probe
+    from logreg_course.instructor.sandbox import plan_for
 
-    secret = tmp_path / "course" / "gradebook.db"
-    secret.parent.mkdir()
-    secret.write_text("hidden tests")
-    result = probe(str(secret), str(tmp_path))
-    if not result.ok:
-        pytest.fail(f"the sandbox does not work on this machine: {result.reason}")
+    result, secret = working_probe(tmp_path)
     assert result.details["network"] is False and result.details["secret_visible"] is False
     assert result.details["processes"] <= 2
     if os.geteuid() == 0:
@@ -272,9 +268,7 @@ def test_user_namespace_mode_hides_the_course_too(tmp_path):
     """The mode used without root (unprivileged user namespaces), forced here as root."""
     from logreg_course.instructor.sandbox import PROBE_SCRIPT, plan_for
 
-    secret = tmp_path / "course" / "gradebook.db"
-    secret.parent.mkdir()
-    secret.write_text("hidden tests")
+    secret = course_secret(tmp_path)
     cwd, newroot = tmp_path / "cwd", tmp_path / "root"
     cwd.mkdir()
     newroot.mkdir()
