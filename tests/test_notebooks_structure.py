@@ -228,6 +228,27 @@ def test_nbgrader_config():
     assert "nbgrader.preprocessors.ClearHiddenTests" in c.GenerateFeedback.preprocessors
 
 
+def test_gradebook_schema_head_read_in_process_is_what_alembic_prints(tmp_path):
+    """A new gradebook is stamped with the head read in-process; nbgrader asks ``alembic``."""
+    import sys
+
+    from nbgrader.api import Gradebook
+    from nbgrader.dbutil import _temp_alembic_ini
+
+    from logreg_course.grading.nbgrade import _alembic_head, prepare_nbgrader
+
+    with _temp_alembic_ini(f"sqlite:///{tmp_path / 'unused.db'}") as ini:
+        printed = subprocess.run([str(Path(sys.executable).parent / "alembic"), "-c", ini,
+                                  "heads"], capture_output=True, text=True, check=True).stdout
+    assert printed.split()[:2] == [_alembic_head(), "(head)"]
+    prepare_nbgrader()
+    with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gb:
+        from sqlalchemy import text
+
+        stamped = gb.db.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    assert stamped == _alembic_head()
+
+
 def test_gradebook_and_working_folders_stay_out_of_the_repository():
     ignored = Path(REPO, ".gitignore").read_text().split()
     for name in ("gradebook.db", "release/", "submitted/", "autograded/", "feedback/"):

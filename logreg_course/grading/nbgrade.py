@@ -87,20 +87,31 @@ class GradeResult:
         return {g: c.score for g, c in self.cells.items()}
 
 
-def _cache_alembic_version():
-    """Ask alembic for the schema head once per process, not at every Gradebook().
+def _alembic_head() -> str:
+    """The newest revision of nbgrader's gradebook schema, read in this process.
 
-    nbgrader's ``Gradebook.__init__`` runs ``alembic heads`` in a subprocess
-    (~0.45 s), and one autograde opens the gradebook several times; the answer
-    cannot change while the process runs.
+    What ``alembic heads`` prints first, without the subprocess that nbgrader's own
+    ``get_alembic_version`` starts (a Python start-up and alembic's imports, ~1 CPU-s).
+    """
+    from alembic.script import ScriptDirectory
+    from nbgrader.dbutil import ALEMBIC_DIR
+
+    return ScriptDirectory(ALEMBIC_DIR).get_current_head()
+
+
+def _cache_alembic_version():
+    """Read the schema head in this process, once, not at every new Gradebook().
+
+    nbgrader's ``Gradebook.__init__`` asks for it whenever it creates a gradebook,
+    by running ``alembic heads`` in a subprocess; the answer cannot change while
+    the process runs.
     """
     import functools
 
     import nbgrader.api
 
     if not hasattr(nbgrader.api.get_alembic_version, "cache_info"):
-        nbgrader.api.get_alembic_version = functools.lru_cache(maxsize=1)(
-            nbgrader.api.get_alembic_version)
+        nbgrader.api.get_alembic_version = functools.lru_cache(maxsize=1)(_alembic_head)
 
 
 def _scripts_on_path():
@@ -114,7 +125,8 @@ def prepare_nbgrader():
     """Make this process ready to open nbgrader gradebooks (call before ``Gradebook()``).
 
     Puts this environment's scripts on ``PATH`` (nbgrader runs ``alembic`` by
-    name) and caches alembic's schema head for the life of the process.
+    name where it is not patched) and reads alembic's schema head in this process,
+    once.
     Idempotent and cheap.
     """
     _scripts_on_path()
