@@ -3,9 +3,10 @@ every point.
 
 One course holds all six assignments; each gets the honest submissions of `honest_corpus`
 (at least eight styles) and its slow answer (about ten times slower than the solution, or
-more), graded once by ``logreg-course grade --jobs 2``: nbgrader in a sandboxed kernel, then
-the out-of-kernel re-check with its time budgets from the kernel. Every one must earn full
-autograded marks, with nothing taken away and nothing sent to review.
+more), graded once by ``logreg-course grade`` (two assignments at a time): nbgrader in a
+sandboxed kernel, then the out-of-kernel re-check with its time budgets from the kernel.
+Every one must earn full autograded marks, with nothing taken away and nothing sent to
+review.
 """
 
 from __future__ import annotations
@@ -30,8 +31,15 @@ def honest_class(tmp_path_factory):
         folder = root / "submitted" / f"{kind}-{case.name}" / aid
         folder.mkdir(parents=True)
         nbformat.write(build(aid, case), str(folder / f"{aid}.ipynb"))
-    runs = {aid: run_cli("grade", aid, "--course", root, "--jobs", "2", "--no-progress")
-            for aid in ASSIGNMENT_IDS}
+    # Two assignments at a time, one worker each: both cores busy, as with --jobs 2, and
+    # half as many grading workers to start (each loads nbgrader and a kernel factory).
+    from concurrent.futures import ThreadPoolExecutor
+
+    def grade(aid):
+        return aid, run_cli("grade", aid, "--course", root, "--jobs", "1", "--no-progress")
+
+    with ThreadPoolExecutor(2) as pool:
+        runs = dict(pool.map(grade, ASSIGNMENT_IDS))
     return root, runs
 
 
