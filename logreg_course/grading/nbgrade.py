@@ -99,8 +99,8 @@ def _alembic_head() -> str:
     return ScriptDirectory(ALEMBIC_DIR).get_current_head()
 
 
-def _cache_alembic_version():
-    """Read the schema head in this process, once, not at every new Gradebook().
+def _read_alembic_head_in_process():
+    """Make nbgrader read the schema head in this process, once, not at every new Gradebook().
 
     nbgrader's ``Gradebook.__init__`` asks for it whenever it creates a gradebook,
     by running ``alembic heads`` in a subprocess; the answer cannot change while
@@ -115,7 +115,8 @@ def _cache_alembic_version():
 
 
 def _scripts_on_path():
-    """nbgrader's Gradebook runs the ``alembic`` script by name: find this environment's."""
+    """nbgrader runs the ``alembic`` script by name (``dbutil.upgrade_db``, and
+    ``get_alembic_version`` until `_read_alembic_head_in_process`): find this environment's."""
     scripts = os.path.dirname(sys.executable)
     if scripts not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = scripts + os.pathsep + os.environ.get("PATH", "")
@@ -124,13 +125,12 @@ def _scripts_on_path():
 def prepare_nbgrader():
     """Make this process ready to open nbgrader gradebooks (call before ``Gradebook()``).
 
-    Puts this environment's scripts on ``PATH`` (nbgrader runs ``alembic`` by
-    name where it is not patched) and reads alembic's schema head in this process,
-    once.
-    Idempotent and cheap.
+    Puts this environment's scripts on ``PATH`` (nbgrader's gradebook upgrade runs
+    ``alembic`` by name) and has nbgrader read alembic's schema head in this process,
+    once. Idempotent and cheap.
     """
     _scripts_on_path()
-    _cache_alembic_version()
+    _read_alembic_head_in_process()
 
 
 class Course:
